@@ -1,0 +1,22 @@
+"""Form helpers shared by every feature: a button-only form (CSRF token only) and putting a service's
+ValidationFailed onto the form fields it names."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+
+from auditkit.core.errors import ValidationFailed
+
+
+class ConfirmForm(FlaskForm):
+    """For POST buttons that carry no data (revoke, remove, reset): the CSRF token is the whole form."""
+
+
+def show_errors(form: FlaskForm, error: ValidationFailed) -> None:
+    """Put each message on the field it names; messages for unknown fields or "_" go above the form."""
+    for name, messages in error.fields.items():
+        field = form._fields.get(name)
+        if field is not None:
+            field.errors = [*field.errors, *messages] if isinstance(field.errors, list) else list(messages)
+        else:
+            form.form_errors.extend(messages)

@@ -1,0 +1,58 @@
+"""Functions and filters every template may use: the organisation switcher, role and action labels, and
+locale-aware numbers and dates (Persian digits in Persian)."""
+
+from __future__ import annotations
+
+from babel.numbers import format_decimal
+from flask import Flask, g, request, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from auditkit.core.security import Role
+from auditkit.orgs.forms import ROLE_LABELS
+from auditkit.orgs.services import memberships_of
+
+ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
+
+
+def user_memberships():
+    if "user_memberships" not in g:
+        g.user_memberships = memberships_of(current_user) if current_user.is_authenticated else []
+    return g.user_memberships
+
+
+def switch_url(slug: str) -> str:
+    """The same page in another organisation when the page needs nothing but the organisation,
+    else that organisation's dashboard: switching keeps a consultant where they were."""
+    rule = request.url_rule
+    if rule is not None and rule.rule.startswith("/o/<slug>") and set(rule.arguments) == {"slug"}:
+        return url_for(rule.endpoint, slug=slug)
+    return url_for("orgs.dashboard", slug=slug)
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(Role(role), role))
+
+
+def current_locale_code() -> str:
+    return str(get_locale())
+
+
+def number(value) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, locale=get_locale(), numbering_system="default")
+
+
+def localised_datetime(value, fmt: str = "medium") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(user_memberships=user_memberships, switch_url=switch_url,
+                                 role_label=role_label, current_locale_code=current_locale_code,
+                                 action_label=lambda action: ACTION_LABELS.get(action, action))
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["datetime"] = localised_datetime
