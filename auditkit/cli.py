@@ -48,12 +48,18 @@ def demo_command(password: str) -> None:
 
     audit_trail.act_as(None, "cli: auditkit demo")
     try:
-        logins = seed_demo(password)
+        seed_demo(password)
     except DomainError as error:
         _fail(error)
     db.session.commit()
-    click.echo("Demo logins (password as given):")
-    for email, what in logins:
+    _print_demo_logins(password)
+
+
+def _print_demo_logins(password: str) -> None:
+    from auditkit.demo import demo_logins
+
+    click.echo(f"Demo logins, each with the password {password!r}:")
+    for email, what in demo_logins():
         click.echo(f"  {email:<34} {what}")
 
 
@@ -69,7 +75,8 @@ def setup_command(demo_password: str | None) -> None:
     if is_new and demo_password:
         demo_command.callback(demo_password)
     elif demo_password:
-        click.echo("Existing database: demo data left as it is (run `auditkit demo` to complete it).")
+        click.echo("Existing database: demo data left as it was seeded (`auditkit demo` completes it).")
+        _print_demo_logins(demo_password)
 
 
 @click.group("tokens")

@@ -43,24 +43,28 @@ def _member(organisation: Organisation, user: User, role: Role) -> None:
         db.session.add(Membership(organisation_id=organisation.id, user_id=user.id, role=role.value))
 
 
-def seed_demo(password: str) -> list[tuple[str, str]]:
-    """Create or complete the demo data; returns (email, what the login is for) for every demo login."""
-    logins = [(ADMIN_EMAIL, "system administrator")]
+def demo_logins() -> list[tuple[str, str]]:
+    """(email, what the login is for) for every demo login."""
+    logins = [(ADMIN_EMAIL, "system administrator"),
+              (CONSULTANT_EMAIL, "consultant in both demo organisations")]
+    for spec in ORGANISATIONS:
+        logins += [(f"{role.value}@{spec['slug']}.example", f"{role.value} in {spec['slug']}") for role in Role]
+    return logins
+
+
+def seed_demo(password: str) -> None:
+    """Create or complete the demo data."""
     _user(ADMIN_EMAIL, password, "Demo Administrator", admin=True)
     consultant = _user(CONSULTANT_EMAIL, password, "Demo Consultant")
-    logins.append((CONSULTANT_EMAIL, "consultant in both demo organisations"))
     organisations: dict[str, Organisation] = {}
     for spec in ORGANISATIONS:
         organisation = organisation_by_slug(spec["slug"]) or create_organisation(None, **spec)
         organisations[spec["slug"]] = organisation
         for role in Role:
-            email = f"{role.value}@{spec['slug']}.example"
-            user = _user(email, password, f"{spec['name']} {role.value}")
+            user = _user(f"{role.value}@{spec['slug']}.example", password, f"{spec['name']} {role.value}")
             _member(organisation, user, role)
-            logins.append((email, f"{role.value} in {spec['slug']}"))
         _member(organisation, consultant, Role.CONSULTANT)
     db.session.flush()
     for seeder in SEEDERS:
         seeder(organisations)
     db.session.flush()
-    return logins

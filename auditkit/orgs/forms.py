@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length
 
 from auditkit.core.i18n import LOCALE_LABELS
 from auditkit.core.security import Role
+from auditkit.web.forms import choices
 
 ROLE_LABELS = {
     Role.CONSULTANT: _l("Consultant"),
@@ -21,17 +22,17 @@ ROLE_LABELS = {
 }
 
 
-def _role_choices() -> list[tuple[str, str]]:
-    return [(role.value, label) for role, label in ROLE_LABELS.items()]
+def _role_choices():
+    return choices((role.value, label) for role, label in ROLE_LABELS.items())
 
 
-def _timezone_choices() -> list[tuple[str, str]]:
-    return [(zone, zone) for zone in sorted(available_timezones()) if "/" in zone or zone == "UTC"]
+def _timezone_choices():
+    return choices((zone, zone) for zone in sorted(available_timezones()) if "/" in zone or zone == "UTC")
 
 
 class OrganisationSettingsForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    locale = SelectField(_l("Language"), choices=lambda: list(LOCALE_LABELS.items()),
+    locale = SelectField(_l("Language"), choices=lambda: choices(LOCALE_LABELS.items()),
                          description=_l("The language of the organisation's documents and of its "
                                         "members' pages unless they choose another."))
     timezone = SelectField(_l("Time zone"), choices=_timezone_choices)

@@ -4,8 +4,14 @@ ValidationFailed onto the form fields it names."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from auditkit.core.errors import ValidationFailed
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """SelectField choices from (value, label) pairs; labels may be lazy strings, read at render time."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class ConfirmForm(FlaskForm):

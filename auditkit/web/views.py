@@ -14,13 +14,14 @@ from auditkit.accounts.services import set_preferred_locale
 from auditkit.core.i18n import LOCALES
 from auditkit.extensions import db
 from auditkit.orgs.services import memberships_of
+from auditkit.web.forms import choices
 from auditkit.web.redirects import safe_next
 
 bp = Blueprint("web", __name__)
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(choices=list(LOCALES.items()), validators=[DataRequired(), AnyOf(list(LOCALES))])
+    locale = SelectField(choices=choices(LOCALES.items()), validators=[DataRequired(), AnyOf(list(LOCALES))])
     next = HiddenField()
 
 
