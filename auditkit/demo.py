@@ -48,7 +48,8 @@ def demo_logins() -> list[tuple[str, str]]:
     logins = [(ADMIN_EMAIL, "system administrator"),
               (CONSULTANT_EMAIL, "consultant in both demo organisations")]
     for spec in ORGANISATIONS:
-        logins += [(f"{role.value}@{spec['slug']}.example", f"{role.value} in {spec['slug']}") for role in Role]
+        slug = spec["slug"]
+        logins += [(f"{role.value}@{slug}.example", f"{role.value} in {slug}") for role in Role]
     return logins
 
 

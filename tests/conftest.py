@@ -67,7 +67,7 @@ def database_url(engine_name, tmp_path_factory) -> str:
     url = postgres_url()
     try:
         reset_postgres(url)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         unavailable(f"PostgreSQL is not reachable at {url}: {error}")
     return url
 
@@ -131,7 +131,8 @@ def isolated(request, app) -> Iterator[None]:
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        db.session = db._make_scoped_session({"bind": connection,
+                                              "join_transaction_mode": "create_savepoint"})
         try:
             yield
         finally:
