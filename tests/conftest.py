@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from auditkit import create_app
 from auditkit.accounts.models import User
@@ -77,6 +79,17 @@ def instance_path(tmp_path_factory) -> str:
     return str(tmp_path_factory.mktemp("instance"))
 
 
+class RequestIsolatingClient(FlaskClient):
+    """Each request gets an application context of its own, as in production (fresh `g`, its own
+    database session), although the test itself holds one open for its factories."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+            response.get_data()  # read the body while the request's context still exists
+        return response
+
+
 @pytest.fixture(scope="session")
 def app(database_url, instance_path) -> Iterator[Flask]:
     os.environ["AUDITKIT_INSTANCE_PATH"] = instance_path
@@ -87,6 +100,7 @@ def app(database_url, instance_path) -> Iterator[Flask]:
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
     })
+    application.test_client_class = RequestIsolatingClient
     with application.app_context():
         from flask_migrate import upgrade
 
@@ -131,8 +145,9 @@ def isolated(request, app) -> Iterator[None]:
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session({"bind": connection,
-                                              "join_transaction_mode": "create_savepoint"})
+        # A plain SQLAlchemy session: Flask-SQLAlchemy's own would pick the engine, not this connection.
+        factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        db.session = scoped_session(factory, scopefunc=_app_ctx_id)
         try:
             yield
         finally:

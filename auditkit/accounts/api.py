@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from auditkit.accounts.models import User
 from auditkit.accounts.schemas import MeSchema
-from auditkit.core.security import current_actor
+from auditkit.core.security import current_actor, requires
 from auditkit.extensions import db
 from auditkit.orgs.models import Organisation
 
@@ -16,6 +16,7 @@ blp = Blueprint("accounts_api", __name__, url_prefix="/me", description="The tok
 
 @blp.route("")
 class Me(MethodView):
+    @requires("organisation.view")
     @blp.response(200, MeSchema)
     def get(self):
         actor = current_actor()

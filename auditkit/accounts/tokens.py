@@ -1,7 +1,8 @@
 """Personal API tokens: created for one member in one organisation, stored as a SHA-256 hash, shown once.
 
-Refuses: a token for someone who is not a member of the organisation, a blank name, and revoking a token
-of another member unless the actor may manage members.
+Refuses: a token for someone who is not a member of the organisation, a blank name, and any look at
+another member's token (404: tokens are personal; removing a member or deactivating the account ends
+theirs).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from sqlalchemy import select
 
 from auditkit.accounts.models import ApiToken, User
 from auditkit.core.db import utcnow
-from auditkit.core.errors import Forbidden, ValidationFailed
-from auditkit.core.security import Actor, Role, require
+from auditkit.core.errors import Forbidden, NotFound, ValidationFailed
+from auditkit.core.security import Actor, Role, load_for, require
 from auditkit.extensions import db
 from auditkit.orgs.models import Membership, Organisation
 
@@ -42,9 +43,16 @@ def create_token(actor: Actor, *, name: str) -> tuple[ApiToken, str]:
     return token, secret
 
 
+def own_token(actor: Actor, token_id: int) -> ApiToken:
+    token = load_for(actor, ApiToken, token_id, "api_token.manage_own")
+    if token.user_id != actor.user_id:
+        raise NotFound()
+    return token
+
+
 def revoke_token(actor: Actor, token: ApiToken) -> None:
     if token.user_id != actor.user_id:
-        require(actor, "member.manage")
+        raise NotFound()
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()

@@ -99,11 +99,15 @@ def current_actor() -> Actor:
     return actor
 
 
+_HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 def requires(action: str, **per_method: str) -> Callable:
     """Guard an organisation view: the actor needs `action` (or the action named for the request's method,
     e.g. POST="member.manage"). The actions are kept on the view so the generic permission tests can walk
     every route as every role."""
-    actions = {"GET": action, "HEAD": action, **{m.upper(): a for m, a in per_method.items()}}
+    overrides = {method.upper(): name for method, name in per_method.items()}
+    actions = {method: overrides.get(method, action) for method in _HTTP_METHODS}
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)

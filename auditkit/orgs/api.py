@@ -7,7 +7,7 @@ from flask_smorest import Blueprint, Page
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from auditkit.core.security import current_actor, load_for, require, scoped
+from auditkit.core.security import current_actor, load_for, requires, scoped
 from auditkit.extensions import db
 from auditkit.orgs import services
 from auditkit.orgs.models import Membership, Organisation
@@ -31,7 +31,8 @@ class SQLPage(Page):
         statement = self.collection.order_by(None)
         return db.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
 
-    def __getitem__(self, _key):
+    @property
+    def items(self):
         return db.session.execute(
             self.collection.limit(self.page_params.page_size).offset(self.page_params.first_item)
         ).scalars().all()
@@ -39,11 +40,13 @@ class SQLPage(Page):
 
 @blp.route("/organisation")
 class OrganisationResource(MethodView):
+    @requires("organisation.view")
     @blp.response(200, OrganisationSchema)
     def get(self):
         actor = current_actor()
         return load_for(actor, Organisation, actor.organisation_id, "organisation.view")
 
+    @requires("organisation.edit_settings")
     @blp.arguments(OrganisationUpdateSchema)
     @blp.response(200, OrganisationSchema)
     def put(self, data):
@@ -56,13 +59,14 @@ class OrganisationResource(MethodView):
 
 @blp.route("/members")
 class Members(MethodView):
+    @requires("member.view")
     @blp.response(200, MemberSchema(many=True))
     @blp.paginate(SQLPage)
     def get(self):
         actor = current_actor()
-        require(actor, "member.view")
         return scoped(actor, Membership).options(selectinload(Membership.user)).order_by(Membership.id)
 
+    @requires("member.manage")
     @blp.arguments(MemberCreateSchema)
     @blp.response(201, MemberCreatedSchema)
     def post(self, data):
@@ -74,10 +78,12 @@ class Members(MethodView):
 
 @blp.route("/members/<int:membership_id>")
 class Member(MethodView):
+    @requires("member.view")
     @blp.response(200, MemberSchema)
     def get(self, membership_id: int):
         return load_for(current_actor(), Membership, membership_id, "member.view")
 
+    @requires("member.manage")
     @blp.arguments(RoleSchema)
     @blp.response(200, MemberSchema)
     def patch(self, data, membership_id: int):
@@ -87,6 +93,7 @@ class Member(MethodView):
         db.session.commit()
         return membership
 
+    @requires("member.manage")
     @blp.response(204)
     def delete(self, membership_id: int):
         actor = current_actor()

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from auditkit.accounts import tokens
-from auditkit.accounts.models import ApiToken
 from auditkit.core.audit_trail import AuditEntry, history_for
 from auditkit.core.errors import ValidationFailed
 from auditkit.core.security import current_actor, load_for, requires, scoped
@@ -155,7 +154,7 @@ def api_tokens():
 @requires("api_token.manage_own")
 def revoke_token(token_id: int):
     actor = current_actor()
-    token = load_for(actor, ApiToken, token_id, "api_token.manage_own")
+    token = tokens.own_token(actor, token_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     tokens.revoke_token(actor, token)
