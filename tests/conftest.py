@@ -105,23 +105,27 @@ def app(database_url, instance_path) -> Iterator[Flask]:
         from flask_migrate import upgrade
 
         upgrade()
-        if db.engine.dialect.name == "sqlite":
-            _sqlite_real_savepoints(db.engine)
         db.engine.dispose()
     yield application
 
 
-def _sqlite_real_savepoints(engine) -> None:
-    """pysqlite defers BEGIN until the first write, which breaks SAVEPOINT; the tests' rollback isolation
-    needs real nested transactions (SQLAlchemy's documented recipe)."""
+def _sqlite_real_savepoints(connection) -> Callable[[], None]:
+    """pysqlite defers BEGIN until the first write, which breaks SAVEPOINT; the rollback isolation needs
+    real nested transactions (SQLAlchemy's documented recipe), on this test's connection only — the
+    application keeps pysqlite's behaviour, which concurrent writers rely on. Returns the undo."""
+    raw = connection.connection.dbapi_connection
+    raw.isolation_level = None
 
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None
+    def begin(conn):
+        conn.exec_driver_sql("BEGIN")
 
-    @event.listens_for(engine, "begin")
-    def _begin(connection):
-        connection.exec_driver_sql("BEGIN")
+    event.listen(connection, "begin", begin)
+
+    def undo() -> None:
+        event.remove(connection, "begin", begin)
+        raw.isolation_level = ""
+
+    return undo
 
 
 def _empty_all_tables() -> None:
@@ -143,6 +147,7 @@ def isolated(request, app) -> Iterator[None]:
         return
     with app.app_context():
         connection = db.engine.connect()
+        undo = _sqlite_real_savepoints(connection) if connection.dialect.name == "sqlite" else None
         transaction = connection.begin()
         original = db.session
         # A plain SQLAlchemy session: Flask-SQLAlchemy's own would pick the engine, not this connection.
@@ -154,6 +159,8 @@ def isolated(request, app) -> Iterator[None]:
             db.session.remove()
             db.session = original
             transaction.rollback()
+            if undo:
+                undo()
             connection.close()
 
 

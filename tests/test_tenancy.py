@@ -123,9 +123,10 @@ def test_no_route_reaches_another_organisation(app, make, org, other_org, role):
             action = _required_action(app, rule, method)
             allowed = action is not None and role in PERMISSIONS[action]
             objects = _objects(make, other_org, rule)
-            check(method, _url(rule, objects), _url(rule, dict.fromkeys(objects, MISSING_ID)), allowed, **auth)
+            missing_url = _url(rule, dict.fromkeys(objects, MISSING_ID))
+            check(method, _url(rule, objects), missing_url, allowed, **auth)
     assert not leaks, "another organisation's data answered:\n" + "\n".join(leaks)
-    # The walk creates B's records itself (outside any request); no request by A's member may change B.
+    # The walk creates B's records itself, outside any request; no request by A's member may change B.
     by_member = db.session.execute(
         select(AuditEntry.action, AuditEntry.table_name)
         .where(AuditEntry.chain == other_org.id, AuditEntry.actor_user_id == user.id)

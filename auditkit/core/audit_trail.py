@@ -111,6 +111,11 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _record_id(obj: Any) -> str:
+    # The mapper's view, not the identity key: a new row's identity is only set after the flush.
+    return ",".join(str(v) for v in inspect(obj).mapper.primary_key_from_instance(obj))
+
+
 def _is_audited(obj: Any) -> bool:
     return getattr(type(obj), "__audited__", True)
 
@@ -161,8 +166,7 @@ def _pending_entries(session: Session) -> dict[int, list[tuple[str, str, str, di
             changes = _changes(obj, action)
             if action == "update" and not changes:
                 continue
-            record_id = ",".join(str(v) for v in inspect(obj).identity or ())
-            pending[_chain_of(obj)].append((action, type(obj).__table__.name, record_id, changes))
+            pending[_chain_of(obj)].append((action, type(obj).__table__.name, _record_id(obj), changes))
     return pending
 
 
@@ -225,10 +229,11 @@ def verify_chain(session: Session, chain: int) -> Break | None:
     """The first place the chain is broken (an entry edited, deleted or inserted behind the app's back), or
     None when every entry's hash and link check out."""
     expected_seq, prev_hash = 1, GENESIS
+    table = AuditEntry.__table__
+    # Core rows, not ORM objects: what the database holds now, never a copy in the identity map.
     rows = session.execute(
-        select(AuditEntry).where(AuditEntry.chain == chain).order_by(AuditEntry.seq)
-        .execution_options(yield_per=1000)
-    ).scalars()
+        select(table).where(table.c.chain == chain).order_by(table.c.seq).execution_options(yield_per=1000)
+    )
     for entry in rows:
         if entry.seq != expected_seq:
             return Break(chain, expected_seq, None, f"entry {expected_seq} is missing (deleted)")
@@ -239,7 +244,8 @@ def verify_chain(session: Session, chain: int) -> Break | None:
         if digest != entry.hash:
             return Break(chain, entry.seq, entry.id, "its content does not match its hash (edited)")
         expected_seq, prev_hash = entry.seq + 1, entry.hash
-    head = session.get(AuditChainHead, chain)
+    heads = AuditChainHead.__table__
+    head = session.execute(select(heads.c.seq, heads.c.hash).where(heads.c.chain == chain)).one_or_none()
     last_seq = expected_seq - 1
     if head is not None and (head.seq != last_seq or head.hash != prev_hash):
         return Break(chain, head.seq, None, f"the chain ends at entry {last_seq} but its head records "
@@ -255,10 +261,9 @@ def chains(session: Session) -> list[int]:
 
 def history_for(session: Session, record: Any) -> Iterator[AuditEntry]:
     """A record's own entries, newest first."""
-    record_id = ",".join(str(v) for v in inspect(record).identity)
     return session.execute(
         select(AuditEntry)
-        .where(AuditEntry.table_name == type(record).__table__.name, AuditEntry.record_id == record_id,
+        .where(AuditEntry.table_name == type(record).__table__.name, AuditEntry.record_id == _record_id(record),
                AuditEntry.chain == _chain_of(record))
         .order_by(AuditEntry.seq.desc())
     ).scalars()

@@ -49,7 +49,7 @@ def organisations():
         select(Membership.organisation_id, func.count())
         .where(Membership.organisation_id.in_([o.id for o in page.items]))
         .group_by(Membership.organisation_id)
-    ).tuples().all())
+    ).all())
     return render_template("orgs/admin_organisations.html", form=form, page=page,
                            member_counts=member_counts), 422 if form.errors else 200
 
