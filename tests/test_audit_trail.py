@@ -80,7 +80,8 @@ def test_verify_passes_on_an_untouched_trail(app, chain_with_entries):
 
 def test_verify_names_an_entry_edited_behind_the_apps_back(app, chain_with_entries):
     third = entries(chain_with_entries.id)[2]
-    db.session.execute(text("UPDATE audit_entry SET actor_label = 'mallory' WHERE id = :id"), {"id": third.id})
+    tamper = text("UPDATE audit_entry SET actor_label = 'mallory' WHERE id = :id")
+    db.session.execute(tamper, {"id": third.id})
     result = run_verify(app, "--org", chain_with_entries.slug)
     assert result.exit_code == 1
     assert f"entry 3 (entry id {third.id})" in result.output and "edited" in result.output

@@ -263,7 +263,8 @@ def history_for(session: Session, record: Any) -> Iterator[AuditEntry]:
     """A record's own entries, newest first."""
     return session.execute(
         select(AuditEntry)
-        .where(AuditEntry.table_name == type(record).__table__.name, AuditEntry.record_id == _record_id(record),
+        .where(AuditEntry.table_name == type(record).__table__.name,
+               AuditEntry.record_id == _record_id(record),
                AuditEntry.chain == _chain_of(record))
         .order_by(AuditEntry.seq.desc())
     ).scalars()
