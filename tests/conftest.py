@@ -194,7 +194,7 @@ class Factory:
 
     def user(self, **values) -> User:
         n = self._next()
-        values = {"email": f"user{n}@example.test", "name": f"User {n}", "password_hash": password_hash(),
+        values = {"email": f"user{n}@example.org", "name": f"User {n}", "password_hash": password_hash(),
                   **values}
         user = User(**values)
         db.session.add(user)
@@ -202,7 +202,7 @@ class Factory:
         return user
 
     def member(self, organisation: Organisation, role: Role | str, user: User | None = None) -> User:
-        user = user or self.user(email=f"{Role(role).value}{self._next()}@{organisation.slug}.test")
+        user = user or self.user(email=f"{Role(role).value}{self._next()}@{organisation.slug}.example")
         db.session.add(Membership(organisation_id=organisation.id, user_id=user.id, role=Role(role).value))
         db.session.flush()
         return user
@@ -240,7 +240,7 @@ viewer = _role_fixture(Role.VIEWER)
 
 @pytest.fixture
 def admin(make) -> User:
-    return make.user(email="root@example.test", is_system_admin=True)
+    return make.user(email="root@example.org", is_system_admin=True)
 
 
 def actor_of(user: User, organisation: Organisation) -> Actor:

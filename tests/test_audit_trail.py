@@ -42,7 +42,7 @@ def test_create_update_delete_are_recorded_once_with_their_fields(make, org, man
 
 
 def test_secrets_are_redacted_and_users_go_to_the_system_chain(make):
-    user = make.user(email="secret@example.test")
+    user = make.user(email="secret@example.org")
     entry = entries(audit_trail.SYSTEM_CHAIN)[-1]
     assert entry.table_name == "user_account" and entry.record_id == str(user.id)
     assert entry.changes["password_hash"] == [None, audit_trail.REDACTED]
@@ -145,7 +145,7 @@ def test_the_chain_stays_linear_when_requests_write_at_once(app):
     def _user_id(n: int, i: int) -> int:
         from auditkit.accounts.models import User
 
-        user = User(email=f"w{n}-{i}@example.test", password_hash="x")
+        user = User(email=f"w{n}-{i}@example.org", password_hash="x")
         db.session.add(user)
         db.session.flush()
         return user.id

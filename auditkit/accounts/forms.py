@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -28,7 +28,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class UserCreateForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=320)])
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=320), Email()])
     name = StringField(_l("Name"), validators=[Length(max=200)])
     password = PasswordField(_l("Initial password"), validators=[DataRequired()],
                              description=_l("The person must change it at first sign-in."),

@@ -155,5 +155,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(StaleDataError, handle_stale_data)
     app.register_error_handler(InternalServerError, handle_unexpected)
-    if not app.config.get("PROPAGATE_EXCEPTIONS"):
-        app.register_error_handler(Exception, handle_unexpected)
+    app.register_error_handler(Exception, handle_unexpected)  # logged with its traceback, never shown

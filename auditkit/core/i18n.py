@@ -3,7 +3,7 @@ helpers for templates (Persian digits for Persian, right-to-left direction)."""
 
 from __future__ import annotations
 
-from flask import g, request, session
+from flask import g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -35,6 +35,9 @@ def select_locale() -> str:
     """The person's own choice, then their organisation's language, then the browser's, then English."""
     from flask_login import current_user
 
+    if not has_request_context():  # CLI commands and background work speak the organisation's language
+        organisation = g.get("organisation")
+        return organisation.locale if organisation is not None else "en"
     chosen = session.get("locale")
     if chosen in LOCALES:
         return chosen

@@ -7,7 +7,7 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Email, Length
 
 from auditkit.core.i18n import LOCALE_LABELS
 from auditkit.core.security import Role
@@ -45,7 +45,7 @@ class OrganisationCreateForm(OrganisationSettingsForm):
 
 
 class MemberAddForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=320)])
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=320), Email()])
     name = StringField(_l("Name (for a new account)"), validators=[Length(max=200)])
     role = SelectField(_l("Role"), choices=_role_choices)
 
