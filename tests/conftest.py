@@ -34,6 +34,20 @@ def pytest_addoption(parser):
                      default=os.environ.get("AUDITKIT_TEST_ENGINE", "sqlite"))
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests that do not touch the database engine run once, in the SQLite pass; SQLite-only tests are
+    left out of the PostgreSQL pass. Deselected, not skipped: nothing is missing."""
+    if config.getoption("--engine") != "postgresql":
+        return
+    keep, drop = [], []
+    for item in items:
+        once = item.get_closest_marker("engine_independent") or item.get_closest_marker("sqlite_only")
+        (drop if once else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def pytest_report_header(config):
     return f"auditkit database engine: {config.getoption('--engine')}"
 

@@ -21,6 +21,7 @@ from flask_babel import get_domain, gettext
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "auditkit" / "translations"
 LOCALES = ("fa", "zh_Hans", "zh_Hant")
+pytestmark = pytest.mark.engine_independent
 
 # Printf-style placeholders as Python's % operator reads them: %(name)s, %d, %.2f, and the escape %%.
 PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?"

@@ -1,0 +1,42 @@
+"""Migrations build the schema from an empty database on each engine and agree with the models."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect
+
+from auditkit import create_app
+from auditkit.extensions import db
+from tests.conftest import postgres_url, reset_postgres
+
+SCHEMA = "migration_check"
+
+
+@pytest.fixture
+def empty_database_url(engine_name, tmp_path):
+    if engine_name == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    url = postgres_url()
+    reset_postgres(url, SCHEMA)
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{SCHEMA}"
+    reset_postgres(url, SCHEMA)
+
+
+def test_migrations_build_the_models_schema_from_empty(empty_database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDITKIT_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"DATABASE_URL": empty_database_url, "SECRET_KEY": "m" * 40})
+    with app.app_context():
+        assert inspect(db.engine).get_table_names() == []
+        upgrade()
+        with db.engine.connect() as connection:
+            differences = compare_metadata(
+                MigrationContext.configure(connection, opts={"compare_type": True}), db.metadata)
+        assert differences == [], f"models and migrations disagree: {differences}"
+        downgrade(revision="base")
+        assert inspect(db.engine).get_table_names() == ["alembic_version"]
+        db.engine.dispose()
