@@ -38,6 +38,13 @@ def home():
     return render_template("web/home.html", memberships=memberships)
 
 
+@bp.route("/organisations")
+@login_required
+def organisations():
+    """Every organisation of the signed-in person: the switcher's page when JavaScript is off."""
+    return render_template("web/home.html", memberships=memberships_of(current_user))
+
+
 @bp.route("/language", methods=["POST"])
 def set_language():
     form = LanguageForm()
