@@ -53,13 +53,13 @@ $(VENDOR_STAMP): package.json package-lock.json scripts/vendor-assets.mjs
 
 translations: $(COMPILED)
 auditkit/translations/%/LC_MESSAGES/messages.mo: auditkit/translations/%/LC_MESSAGES/messages.po | .stamp-install
-	$(BIN)/pybabel compile --use-fuzzy -d auditkit/translations -l $* 2>&1 | grep -v '^compiling' || true
+	$(BIN)/pybabel compile -d auditkit/translations -l $* 2>&1 | grep -v '^compiling' || true
 	@test -f $@
 
 # For developers: extract the strings and update the catalogs after changing user-facing text.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o auditkit/translations/messages.pot .
-	$(BIN)/pybabel update -i auditkit/translations/messages.pot -d auditkit/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -w 120 -o auditkit/translations/messages.pot .
+	$(BIN)/pybabel update -i auditkit/translations/messages.pot -d auditkit/translations --no-fuzzy-matching -w 120 --ignore-obsolete
 
 lint: install-dev
 	$(BIN)/ruff check .

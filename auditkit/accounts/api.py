@@ -11,7 +11,7 @@ from auditkit.core.security import current_actor, requires
 from auditkit.extensions import db
 from auditkit.orgs.models import Organisation
 
-blp = Blueprint("accounts_api", __name__, url_prefix="/me", description="The token's own user and role")
+blp = Blueprint("account", __name__, url_prefix="/me", description="The user and role the token acts as")
 
 
 @blp.route("")

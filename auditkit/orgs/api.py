@@ -20,7 +20,7 @@ from auditkit.orgs.schemas import (
     RoleSchema,
 )
 
-blp = Blueprint("orgs_api", __name__, url_prefix="", description="The organisation and its members")
+blp = Blueprint("organisation", __name__, url_prefix="", description="The token's organisation and its members")
 
 
 class SQLPage(Page):

@@ -14,6 +14,10 @@ from auditkit.orgs.forms import ROLE_LABELS
 from auditkit.orgs.services import memberships_of
 
 ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
+# What the audit trail calls each table; a feature adds its own tables here.
+RECORD_LABELS = {"organisation": _l("Organisation"), "membership": _l("Membership"),
+                 "user_account": _l("User account"), "api_token": _l("API token")}
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
 def user_memberships():
@@ -45,14 +49,23 @@ def number(value) -> str:
     return format_decimal(value, locale=get_locale(), numbering_system="default")
 
 
+def digits(value) -> str:
+    """Text with its digits in the reader's script (Persian digits in Persian)."""
+    text = str(value)
+    return text.translate(_PERSIAN_DIGITS) if str(get_locale()) == "fa" else text
+
+
 def localised_datetime(value, fmt: str = "medium") -> str:
-    return format_datetime(value, fmt) if value else ""
+    # Babel writes Latin digits in every locale's date patterns; Persian readers expect their own.
+    return digits(format_datetime(value, fmt)) if value else ""
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(user_memberships=user_memberships, switch_url=switch_url,
                                  role_label=role_label, current_locale_code=current_locale_code,
-                                 action_label=lambda action: ACTION_LABELS.get(action, action))
+                                 action_label=lambda action: ACTION_LABELS.get(action, action),
+                                 record_label=lambda table: RECORD_LABELS.get(table, table))
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["digits"] = digits
     app.jinja_env.filters["datetime"] = localised_datetime

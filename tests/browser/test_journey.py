@@ -115,3 +115,14 @@ def test_consultant_signs_in_switches_organisation_and_reads_persian(app, live_s
     shoot(page, artifacts, "members-fa.png")
 
     assert problems.all() == [], "\n".join(problems.all())
+
+
+@pytest.mark.browser
+@pytest.mark.committed
+def test_the_api_docs_page_runs_swagger_ui_under_the_csp(live_server, browser_page, artifacts):
+    page, problems = browser_page
+    page.goto(live_server + "/api/v1/docs")
+    page.locator("#swagger-ui .opblock").first.wait_for(state="visible")
+    assert page.locator("#swagger-ui .opblock-summary-path").count() >= 5
+    shoot(page, artifacts, "api-docs.png")
+    assert problems.all() == [], "\n".join(problems.all())
