@@ -55,7 +55,6 @@ def load(app: Flask, overrides: dict | None) -> None:
         app.config.update(overrides)
     production = app.config["ENV"] == "production"
     if production:
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
         app.config["SESSION_COOKIE_SECURE"] = True
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)
     app.config["SECRET_KEY"] = secret_key(app, production)

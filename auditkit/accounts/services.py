@@ -89,7 +89,10 @@ def authenticate(email: str, password: str, address: str) -> User:
     _check_throttle(email, address)
     user = find_user(email)
     if not verify_password(user.password_hash if user else None, password) or not user.active:
-        db.session.add(LoginFailure(email=email, address=address, at=utcnow()))
+        now = utcnow()
+        # Failures older than a day count for nothing; dropping them here keeps the table small.
+        db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
+        db.session.add(LoginFailure(email=email, address=address, at=now))
         raise ValidationFailed({"_": _("The email address or password is not correct.")})
     db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
     if needs_rehash(user.password_hash):

@@ -6,8 +6,9 @@ from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length
+from wtforms.widgets import HiddenInput
 
 from auditkit.core.i18n import LOCALE_LABELS
 from auditkit.core.security import Role
@@ -36,10 +37,11 @@ class OrganisationSettingsForm(FlaskForm):
                          description=_l("The language of the organisation's documents and of its "
                                         "members' pages unless they choose another."))
     timezone = SelectField(_l("Time zone"), choices=_timezone_choices)
-    version = HiddenField()
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 class OrganisationCreateForm(OrganisationSettingsForm):
+    version = None  # a new organisation has no version yet
     slug = StringField(_l("Short name in addresses (slug)"), validators=[DataRequired(), Length(max=63)],
                        description=_l("Lower-case letters, digits and hyphens, such as acme-insurance."))
 

@@ -113,12 +113,10 @@ def settings():
     actor = current_actor()
     organisation = g.organisation
     form = OrganisationSettingsForm(obj=organisation)
-    if request.method == "GET":
-        form.version.data = organisation.version
     if form.validate_on_submit():
         try:
             services.update_organisation(actor, organisation, name=form.name.data, locale=form.locale.data,
-                                         timezone=form.timezone.data, version=int(form.version.data or 0))
+                                         timezone=form.timezone.data, version=form.version.data)
         except ValidationFailed as error:
             db.session.rollback()
             show_errors(form, error)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import text
@@ -79,4 +78,4 @@ def layout_context() -> dict:
     from auditkit.core.i18n import LOCALE_LABELS, html_lang, text_direction
 
     return {"text_direction": text_direction(), "html_lang": html_lang(), "locales": LOCALES,
-            "locale_labels": LOCALE_LABELS, "language_form": LanguageForm, "page_title_suffix": _("AuditKit")}
+            "locale_labels": LOCALE_LABELS, "language_form": LanguageForm}
