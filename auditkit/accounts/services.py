@@ -59,8 +59,12 @@ def create_user(admin: User | None, *, email: str, password: str, name: str = ""
     return user
 
 
+# For one-time passwords read out or copied by hand: no 0/O, 1/l/I look-alikes.
+_UNAMBIGUOUS = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
 def generate_password() -> str:
-    return secrets.token_urlsafe(12)
+    return "".join(secrets.choice(_UNAMBIGUOUS) for _ in range(16))
 
 
 def _recent_failures(column, value: str) -> int:

@@ -126,3 +126,40 @@ def test_the_api_docs_page_runs_swagger_ui_under_the_csp(live_server, browser_pa
     assert page.locator("#swagger-ui .opblock-summary-path").count() >= 5
     shoot(page, artifacts, "api-docs.png")
     assert problems.all() == [], "\n".join(problems.all())
+
+
+@pytest.mark.browser
+@pytest.mark.committed
+def test_the_administrator_creates_an_organisation_and_its_manager(app, live_server, browser_page, artifacts):
+    with app.app_context():
+        seed_demo(PASSWORD)
+        db.session.commit()
+    page, problems = browser_page
+    page.goto(live_server + "/login")
+    page.fill("input[name=email]", "admin@demo.example")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    page.goto(live_server + "/admin/organisations/")
+    page.fill("#name", "Gamma Bank")
+    page.fill("#slug", "Not A Slug")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "lower-case letters" in page.locator("#slug-error").inner_text()
+    # The refused form answers 422, which Chromium logs as a failed load: expected, and the only one.
+    assert [e for e in problems.console_errors if "422" not in e] == []
+    problems.console_errors.clear()
+    page.fill("#slug", "gamma-bank")
+    page.select_option("#locale", "fa")
+    page.select_option("#timezone", "Asia/Tehran")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert page.locator("main h1").inner_text() == "Gamma Bank"
+    page.fill("#email", "boss@gamma.example")
+    page.select_option("#role", "manager")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    temporary = page.locator("#temporary-password").inner_text()
+    assert len(temporary) >= 12
+    shoot(page, artifacts, "admin-organisation.png")
+    assert problems.all() == [], "\n".join(problems.all())
