@@ -14,6 +14,7 @@ from auditkit.extensions import db
 from auditkit.orgs import services
 from auditkit.orgs.forms import MemberAddForm, OrganisationCreateForm
 from auditkit.orgs.models import Membership, Organisation
+from auditkit.orgs.views import add_member_from
 from auditkit.web.forms import show_errors
 
 bp = Blueprint("org_admin", __name__, url_prefix="/admin/organisations")
@@ -61,20 +62,11 @@ def organisation(organisation_id: int):
     if found is None:
         abort(404)
     form = MemberAddForm()
-    temporary = added = None
-    if form.validate_on_submit():
-        try:
-            added, temporary = services.add_member(_admin_actor(found), email=form.email.data,
-                                                   role=form.role.data, name=form.name.data or "")
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            if temporary is None:
-                flash(_("%(email)s has been added.", email=added.user.email), "success")
-                return redirect(url_for(".organisation", organisation_id=found.id))
-            form = MemberAddForm(formdata=None)
+    added, temporary = add_member_from(form, _admin_actor(found)) or (None, None)
+    if added is not None:
+        if temporary is None:
+            return redirect(url_for(".organisation", organisation_id=found.id))
+        form = MemberAddForm(formdata=None)
     members = db.session.execute(
         select(Membership).where(Membership.organisation_id == found.id)
         .options(selectinload(Membership.user)).order_by(Membership.created_at)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from auditkit.accounts import tokens
 from auditkit.core.audit_trail import AuditEntry, history_for
 from auditkit.core.errors import ValidationFailed
-from auditkit.core.security import current_actor, load_for, requires, scoped
+from auditkit.core.security import Actor, current_actor, load_for, requires, scoped
 from auditkit.extensions import db
 from auditkit.orgs import services
 from auditkit.orgs.forms import MemberAddForm, OrganisationSettingsForm, RoleForm, TokenForm
@@ -23,6 +23,25 @@ bp = Blueprint("orgs", __name__, url_prefix="/o/<slug>")
 
 def _status(form) -> int:
     return 422 if form.errors or form.form_errors else 200
+
+
+def add_member_from(form: MemberAddForm, actor: Actor) -> tuple[Membership, str | None] | None:
+    """Submit the add-member form (members page and system administration alike): the new membership and,
+    for a new account, its one-time password; None when nothing was submitted or it was refused (the
+    reasons are then on the form)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        membership, temporary = services.add_member(actor, email=form.email.data, role=form.role.data,
+                                                    name=form.name.data or "")
+    except ValidationFailed as error:
+        db.session.rollback()
+        show_errors(form, error)
+        return None
+    db.session.commit()
+    if temporary is None:
+        flash(_("%(email)s has been added.", email=membership.user.email), "success")
+    return membership, temporary
 
 
 @bp.route("/")
@@ -46,20 +65,13 @@ def dashboard():
 def members():
     actor = current_actor()
     form = MemberAddForm()
-    if form.validate_on_submit():
-        try:
-            membership, temporary = services.add_member(actor, email=form.email.data, role=form.role.data,
-                                                        name=form.name.data or "")
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            if temporary is None:
-                flash(_("%(email)s has been added.", email=membership.user.email), "success")
-                return redirect(url_for(".members"))
-            # A new account: its one-time password is shown on this response only.
-            return render_template("orgs/member_added.html", membership=membership, temporary=temporary)
+    added = add_member_from(form, actor)
+    if added is not None:
+        membership, temporary = added
+        if temporary is None:
+            return redirect(url_for(".members"))
+        # A new account: its one-time password is shown on this response only.
+        return render_template("orgs/member_added.html", membership=membership, temporary=temporary)
     listing = db.paginate(
         scoped(actor, Membership).options(selectinload(Membership.user)).order_by(Membership.created_at),
         per_page=50, max_per_page=200)
