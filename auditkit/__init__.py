@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
                 static_folder="web/static", template_folder="web/templates")
     configuration.load(app, config)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin otherwise
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -61,12 +62,13 @@ def _register_blueprints(app: Flask) -> None:
     from auditkit.orgs import admin_views as org_admin
     from auditkit.orgs import tenancy
     from auditkit.orgs import views as orgs
+    from auditkit.standard import views as standard
     from auditkit.web import headers, template_helpers
     from auditkit.web import views as web
 
     tenancy.init_app(app)
     headers.init_app(app)
     template_helpers.init_app(app)
-    for blueprint in (web.bp, accounts.bp, account_admin.bp, org_admin.bp, orgs.bp):
+    for blueprint in (web.bp, accounts.bp, account_admin.bp, org_admin.bp, orgs.bp, standard.bp):
         app.register_blueprint(blueprint)
     init_api(app)

@@ -68,10 +68,17 @@ def _print_demo_logins(password: str) -> None:
                                                      "database is new.")
 @with_appcontext
 def setup_command(demo_password: str | None) -> None:
-    """Apply the migrations; on a new database, seed the demo data when a demo password is given."""
+    """Apply the migrations, load the shipped checklists; on a new database, seed the demo data when a demo
+    password is given."""
+    from auditkit.standard.cli import import_shipped
+
     is_new = not inspect(db.engine).has_table("alembic_version")
     upgrade()
     click.echo("Database is up to date.")
+    audit_trail.act_as(None, "cli: auditkit setup")
+    changed = [r for r in import_shipped() if r.created]
+    db.session.commit()
+    click.echo(f"Checklists loaded ({len(changed)} new version(s)).")
     if is_new and demo_password:
         demo_command.callback(demo_password)
     elif demo_password:
@@ -157,5 +164,7 @@ def audit_trail_verify(slug: str | None) -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (demo_command, setup_command, tokens_group, users_group, audit_trail_group):
+    from auditkit.standard.cli import checklists_group
+
+    for command in (demo_command, setup_command, tokens_group, users_group, audit_trail_group, checklists_group):
         app.cli.add_command(command)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -119,8 +120,25 @@ def app(database_url, instance_path) -> Iterator[Flask]:
         from flask_migrate import upgrade
 
         upgrade()
+        load_standard()
         db.engine.dispose()
     yield application
+
+
+MINI = Path(__file__).parent / "data" / "mini"
+
+
+def load_standard() -> None:
+    """The shipped clause library and checklists, and the small test library, as `auditkit setup` would
+    load them: shared, committed, present for every test."""
+    from auditkit.standard import library
+    from auditkit.standard.cli import import_shipped
+
+    import_shipped()
+    documents, problems = library.read_directory([MINI])
+    assert not problems
+    library.import_batch(library.check_documents(documents))
+    db.session.commit()
 
 
 def _sqlite_real_savepoints(connection) -> Callable[[], None]:
@@ -155,9 +173,11 @@ def isolated(request, app) -> Iterator[None]:
     if request.node.get_closest_marker("committed"):
         with app.app_context():
             _empty_all_tables()
+            load_standard()
             yield
             db.session.remove()
             _empty_all_tables()
+            load_standard()
         return
     with app.app_context():
         connection = db.engine.connect()

@@ -8,11 +8,21 @@ Routes open to anyone (no sign-in) are listed in PUBLIC_ENDPOINTS.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
+
+from sqlalchemy import select
 
 from auditkit.accounts.tokens import create_token
 from auditkit.core.security import Actor, Role
+from auditkit.extensions import db
 from auditkit.orgs.models import Organisation
+from auditkit.standard import library
+from auditkit.standard.formats import check
+from auditkit.standard.models import Checklist, Framework
+from auditkit.standard.services import copy_checklist
+from auditkit.standard.yaml_source import parse_yaml
+from tests.conftest import MINI
 
 PUBLIC_ENDPOINTS = {
     "static", "web.healthz", "web.set_language", "accounts.login", "accounts.logout",
@@ -31,9 +41,41 @@ def _token(make, organisation: Organisation) -> int:
     return create_token(actor, name="walk")[0].id
 
 
+def _actor(make, organisation: Organisation) -> Actor:
+    user = make.member(organisation, Role.CONSULTANT)
+    return Actor(user.id, organisation.id, Role.CONSULTANT, user.email)
+
+
+def _own_framework(make, organisation: Organisation) -> Framework:
+    document = copy.deepcopy(_mini("clauses.yaml"))
+    document["library"]["id"] = f"own{organisation.id}:1"
+    for clause in document["clauses"]:
+        clause["id"] = clause["id"].replace("mini:1", f"own{organisation.id}:1")
+        if clause.get("parent"):
+            clause["parent"] = clause["parent"].replace("mini:1", f"own{organisation.id}:1")
+    result = check(document, "walk")
+    library.import_library(result.data, _actor(make, organisation))
+    return db.session.execute(select(Framework).where(Framework.key == f"own{organisation.id}:1")).scalar_one()
+
+
+def _own_checklist(make, organisation: Organisation) -> int:
+    shared = db.session.execute(select(Checklist).where(
+        Checklist.key == "mini-gap", Checklist.organisation_id.is_(None))).scalar_one()
+    return copy_checklist(_actor(make, organisation), shared).id
+
+
+def _mini(name: str) -> dict:
+    return parse_yaml((MINI / name).read_bytes(), name)[0]
+
+
 OBJECT_MAKERS: dict[str, Callable] = {
     "membership_id": _membership,
     "token_id": _token,
     "organisation_id": lambda make, organisation: organisation.id,
     "user_id": lambda make, organisation: make.member(organisation, Role.VIEWER).id,
+    "checklist_id": _own_checklist,
+    "framework_id": lambda make, organisation: _own_framework(make, organisation).id,
+    "clause_key": lambda make, organisation: f"{_own_framework(make, organisation).key}:7.4",
+    "number": lambda make, organisation: 1,
+    "fmt": lambda make, organisation: "yaml",
 }

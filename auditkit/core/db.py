@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -86,3 +86,27 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+class SharedOrOrganisationOwned:
+    """A row of one organisation, or (organisation NULL) shared with all: the library that ships with
+    AuditKit. The model lists in `__shared_actions__` the actions anyone may take on shared rows."""
+
+    __shared_actions__: frozenset[str] = frozenset()
+
+    @declared_attr
+    def organisation_id(cls) -> Mapped[int | None]:
+        return mapped_column(Integer, ForeignKey("organisation.id", ondelete="CASCADE"), index=True,
+                             nullable=True)
+
+
+class ImmutableRecord(Exception):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_immutable_rows(session, _context, _instances) -> None:
+    """Rows of models marked `__immutable__` are written once: versions, their questions and clauses."""
+    for obj in (*session.dirty, *session.deleted):
+        if getattr(type(obj), "__immutable__", False) and (obj in session.deleted or session.is_modified(obj)):
+            raise ImmutableRecord(f"{type(obj).__name__} rows are immutable; make a new version instead")

@@ -60,3 +60,19 @@ def text_direction() -> str:
 
 def html_lang() -> str:
     return str(get_locale()).replace("_", "-")
+
+
+def pick(texts: dict[str, str] | None, locale: str | None = None) -> str:
+    """The text in the reader's language, else English, else whatever language there is."""
+    if not texts:
+        return ""
+    locale = locale or str(get_locale())
+    return texts.get(locale) or texts.get("en") or next(iter(texts.values()))
+
+
+def picked_language(texts: dict[str, str] | None, locale: str | None = None) -> str | None:
+    """The language `pick` shows, so a page can mark text that is not in the reader's language."""
+    if not texts:
+        return None
+    locale = locale or str(get_locale())
+    return locale if locale in texts else ("en" if "en" in texts else next(iter(texts)))

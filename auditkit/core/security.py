@@ -15,7 +15,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import g, request
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from auditkit.core.errors import Forbidden, NotFound
 
@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "member.manage": frozenset({M}),
     "audit_trail.view": frozenset({C, A, M}),
     "api_token.manage_own": ALL_ROLES,
+    "standard.view": ALL_ROLES,
+    "checklist.manage": frozenset({C, A}),
 }
 
 
@@ -74,7 +76,12 @@ def tenant_column(model: type) -> Any:
 
 
 def scoped(actor: Actor, model: type[T]) -> Select[tuple[T]]:
-    return select(model).where(tenant_column(model) == actor.organisation_id)
+    """Rows of the actor's organisation, and the shared rows (organisation NULL: the shipped library) of a
+    model that declares `__shared_actions__`."""
+    column = tenant_column(model)
+    if getattr(model, "__shared_actions__", None):
+        return select(model).where(or_(column == actor.organisation_id, column.is_(None)))
+    return select(model).where(column == actor.organisation_id)
 
 
 def load_for(actor: Actor, model: type[T], id: Any, action: str) -> T:
@@ -88,6 +95,8 @@ def load_for(actor: Actor, model: type[T], id: Any, action: str) -> T:
     if record is None:
         raise NotFound()
     require(actor, action)
+    if getattr(record, "organisation_id", 0) is None and action not in model.__shared_actions__:
+        raise Forbidden()  # shared rows are read by everyone and changed by no organisation
     return record
 
 

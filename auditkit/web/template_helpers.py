@@ -9,6 +9,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from auditkit.core.i18n import pick, picked_language
 from auditkit.core.security import Role
 from auditkit.orgs.forms import ROLE_LABELS
 from auditkit.orgs.services import memberships_of
@@ -16,7 +17,9 @@ from auditkit.orgs.services import memberships_of
 ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
 # What the audit trail calls each table; a feature adds its own tables here.
 RECORD_LABELS = {"organisation": _l("Organisation"), "membership": _l("Membership"),
-                 "user_account": _l("User account"), "api_token": _l("API token")}
+                 "user_account": _l("User account"), "api_token": _l("API token"),
+                 "framework": _l("Clause library"), "framework_version": _l("Clause library version"),
+                 "checklist": _l("Checklist"), "checklist_version": _l("Checklist version")}
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
@@ -68,4 +71,6 @@ def init_app(app: Flask) -> None:
                                  record_label=lambda table: RECORD_LABELS.get(table, table))
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["digits"] = digits
+    app.jinja_env.filters["tr"] = pick
+    app.jinja_env.filters["tr_lang"] = picked_language
     app.jinja_env.filters["datetime"] = localised_datetime
