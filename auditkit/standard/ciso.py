@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import gettext as _
+
 from auditkit.standard.formats import CHECKLIST_FORMAT, LIBRARY_FORMAT
 from auditkit.standard.yaml_source import Problem
 
@@ -40,7 +42,7 @@ def read_ciso_library(document: Any, file: str) -> tuple[dict | None, dict | Non
     framework = (document.get("objects") or {}).get("framework") if isinstance(document, dict) else None
     if not isinstance(framework, dict) or not isinstance(framework.get("requirement_nodes"), list):
         return None, None, [Problem(file, 1, "objects.framework.requirement_nodes",
-                                    "Not a CISO Assistant framework library: no requirement nodes.")]
+                                    _("Not a CISO Assistant framework library: no requirement nodes."))]
     locale = str(document.get("locale") or "en")
     ref = framework.get("ref_id") or document.get("ref_id") or framework.get("urn", "framework")
     library_id = f"ciso:{_slug(str(ref))}"
@@ -51,12 +53,12 @@ def read_ciso_library(document: Any, file: str) -> tuple[dict | None, dict | Non
         line = getattr(framework["requirement_nodes"], "line_of", lambda _i: 1)(index)
         urn = node.get("urn") if isinstance(node, dict) else None
         if not urn:
-            problems.append(Problem(file, line, f"requirement_nodes[{index}].urn", "A node needs its urn."))
+            problems.append(Problem(file, line, f"requirement_nodes[{index}].urn", _("A node needs its urn.")))
             continue
         parent = node.get("parent_urn")
         if parent and parent not in ids:
             problems.append(Problem(file, line, f"requirement_nodes[{index}].parent_urn",
-                                    f"{parent} is not a node listed earlier."))
+                                    _("%(parent)s is not a node listed earlier.", parent=parent)))
             continue
         number = str(node.get("ref_id") or urn.rsplit(":", 1)[-1])
         key = f"{library_id}:{_slug(number)}"

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from auditkit.core.i18n import LOCALES
@@ -42,22 +44,23 @@ class Translated(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs) -> dict[str, str]:
         if not isinstance(value, dict):
-            raise ValidationError("Give the text in each language: en, fa, zh_Hans, zh_Hant.")
+            raise ValidationError(_("Give the text in each language: en, fa, zh_Hans, zh_Hant."))
         unknown = sorted(str(k) for k in value if k not in LOCALES)
         if unknown:
-            raise ValidationError(f"Unknown language {', '.join(unknown)}: use en, fa, zh_Hans, zh_Hant.")
+            raise ValidationError(_("Unknown language %(codes)s: use en, fa, zh_Hans, zh_Hant.",
+                                    codes=", ".join(unknown)))
         texts = {}
         for code in LOCALES:
             text = value.get(code)
             if text is not None and not isinstance(text, str):
-                raise ValidationError(f"The {code} text must be text.")
+                raise ValidationError(_("The %(code)s text must be text.", code=code))
             if text and text.strip():
                 texts[code] = text.strip()
         missing = [code for code in LOCALES if code not in texts]
         if self.complete and missing:
-            raise ValidationError(f"Missing translation: {', '.join(missing)}.")
+            raise ValidationError(_("Missing translation: %(codes)s.", codes=", ".join(missing)))
         if not texts:
-            raise ValidationError("Give the text in at least one language.")
+            raise ValidationError(_("Give the text in at least one language."))
         return texts
 
 
@@ -73,7 +76,7 @@ def schemas(complete: bool) -> dict[str, type[Schema]]:
             unknown = RAISE
 
     class LibraryInfo(Strict):
-        id = fields.Str(required=True, validate=validate.Regexp(LIBRARY_ID, error="Use a form like iso10002:2018."))
+        id = fields.Str(required=True, validate=validate.Regexp(LIBRARY_ID, error=_l("Use a form like iso10002:2018.")))
         standard = fields.Str(required=True, validate=validate.Length(min=1, max=100))
         edition = fields.Str(required=True, validate=validate.Length(min=1, max=20))
         title = translated()
@@ -94,7 +97,7 @@ def schemas(complete: bool) -> dict[str, type[Schema]]:
 
     class ChecklistInfo(Strict):
         id = fields.Str(required=True, validate=[validate.Length(max=100), validate.Regexp(
-            SLUG, error="Use lower-case letters, digits, dots and hyphens.")])
+            SLUG, error=_l("Use lower-case letters, digits, dots and hyphens."))])
         library = fields.Str(required=True)
         kind = fields.Str(required=True, validate=validate.OneOf(CHECKLIST_KINDS))
         title = translated()
@@ -102,19 +105,19 @@ def schemas(complete: bool) -> dict[str, type[Schema]]:
 
     class QuestionEntry(Strict):
         id = fields.Str(required=True, validate=[validate.Length(max=100), validate.Regexp(
-            SLUG, error="Use lower-case letters, digits, dots and hyphens.")])
+            SLUG, error=_l("Use lower-case letters, digits, dots and hyphens."))])
         clause = fields.Str(required=True)
         text = translated()
         guidance = translated(required=False)
         evidence = translated(required=False)
         importance = fields.Str(required=True, validate=validate.OneOf(IMPORTANCE))
         weight = fields.Float(required=True, allow_nan=False, validate=validate.Range(
-            min=0, max=10, min_inclusive=False, error="Must be greater than 0 and less than or equal to 10."))
+            min=0, max=10, min_inclusive=False, error=_l("Must be greater than 0 and less than or equal to 10.")))
         metric = fields.Str(load_default=None, validate=validate.OneOf(
-            sorted(METRIC_KEYS), error="Unknown metric key {input}: see docs/checklist-format.md."))
+            sorted(METRIC_KEYS), error=_l("Unknown metric key {input}: see docs/checklist-format.md.")))
         method = fields.Str(load_default=None, validate=validate.OneOf(METHODS))
         sample = translated(required=False)
-        tags = fields.List(fields.Str(validate=validate.Regexp(SLUG, error="Tags are lower-case slugs.")),
+        tags = fields.List(fields.Str(validate=validate.Regexp(SLUG, error=_l("Tags are lower-case slugs."))),
                            load_default=list)
 
     class ChecklistFile(Strict):
@@ -161,7 +164,8 @@ def check(document: Any, file: str, *, complete: bool = True,
     kind = document_kind(document)
     if kind is None:
         return Checked(None, None, [Problem(file, locate(document, ("format",)), "format",
-                                            f"Expected format: {LIBRARY_FORMAT} or {CHECKLIST_FORMAT}.")])
+                                            _("Expected format: %(library)s or %(checklist)s.",
+                                              library=LIBRARY_FORMAT, checklist=CHECKLIST_FORMAT))])
     try:
         data = schemas(complete)[kind]().load(document)
     except ValidationError as error:
@@ -182,13 +186,13 @@ def _library_problems(data, document, file, _clause_keys) -> list[Problem]:
                                     dotted(("clauses", index, key)), message))
 
         if not clause["id"].startswith(prefix):
-            problem("id", f"A clause id starts with the library id: {prefix}…")
+            problem("id", _("A clause id starts with the library id: %(prefix)s…", prefix=prefix))
         if clause["id"] in seen:
-            problem("id", f"Duplicate id {clause['id']}.")
+            problem("id", _("Duplicate id %(id)s.", id=clause["id"]))
         if clause["parent"] is not None and clause["parent"] not in seen:
-            problem("parent", f"{clause['parent']} is not a clause listed earlier in this file.")
+            problem("parent", _("%(parent)s is not a clause listed earlier in this file.", parent=clause["parent"]))
         if (clause["parent"], clause["number"]) in numbers:
-            problem("number", f"Number {clause['number']} is used twice under the same parent.")
+            problem("number", _("Number %(number)s is used twice under the same parent.", number=clause["number"]))
         seen.add(clause["id"])
         numbers.add((clause["parent"], clause["number"]))
     return problems
@@ -200,17 +204,18 @@ def _checklist_problems(data, document, file, clause_keys) -> list[Problem]:
     known = clause_keys.get(library)
     if known is None:
         return [Problem(file, locate(document, ("checklist", "library")), "checklist.library",
-                        f"Unknown clause library {library}: import its clauses first.")]
+                        _("Unknown clause library %(library)s: import its clauses first.", library=library))]
     seen = set()
     for index, question in enumerate(data["questions"]):
         if question["id"] in seen:
             problems.append(Problem(file, locate(document, ("questions", index, "id")),
-                                    dotted(("questions", index, "id")), f"Duplicate id {question['id']}."))
+                                    dotted(("questions", index, "id")), _("Duplicate id %(id)s.", id=question["id"])))
         seen.add(question["id"])
         if question["clause"] not in known:
             problems.append(Problem(file, locate(document, ("questions", index, "clause")),
                                     dotted(("questions", index, "clause")),
-                                    f"{question['clause']} is not a clause of {library}."))
+                                    _("%(clause)s is not a clause of %(library)s.", clause=question["clause"],
+                                      library=library)))
     return problems
 
 

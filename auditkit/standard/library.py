@@ -173,7 +173,7 @@ def read_directory(paths: list[Path]) -> tuple[list[tuple[str, Any]], list[Probl
         try:
             text = file.read_bytes()
         except OSError as error:
-            problems.append(Problem(str(file), 1, "", f"Cannot read the file: {error.strerror}."))
+            problems.append(Problem(str(file), 1, "", _("Cannot read the file: %(reason)s.", reason=error.strerror)))
             continue
         document, found = parse_yaml(text, str(file))
         problems += found

@@ -13,6 +13,7 @@ import io
 import zipfile
 from typing import Any
 
+from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
@@ -53,12 +54,12 @@ def read_xlsx(content: bytes, file: str, clauses: list[Clause], library: str) ->
     """A checklist document from a workbook, with the clauses of `library` to resolve the clause column
     (a clause number such as 7.4, or a full id)."""
     if not is_xlsx(content):
-        return None, [Problem(file, 1, "", "This is not an .xlsx workbook (whatever its name says).")]
+        return None, [Problem(file, 1, "", _("This is not an .xlsx workbook (whatever its name says)."))]
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
-        return None, [Problem(file, 1, "", "The workbook is damaged or not an .xlsx file; save it again as "
-                                         "Excel Workbook (.xlsx).")]
+        return None, [Problem(file, 1, "", _("The workbook is damaged or not an .xlsx file; save it again as "
+                                             "Excel Workbook (.xlsx)."))]
     try:
         return _read(workbook, file, clauses, library)
     finally:
@@ -67,7 +68,8 @@ def read_xlsx(content: bytes, file: str, clauses: list[Clause], library: str) ->
 
 def _read(workbook, file, clauses, library):
     if QUESTIONS not in workbook.sheetnames:
-        return None, [Problem(file, 1, "", f"The workbook has no sheet named {QUESTIONS!r}: start from the template.")]
+        return None, [Problem(file, 1, "", _("The workbook has no sheet named “%(sheet)s”: start from the template.",
+                                                  sheet=QUESTIONS))]
     rows = workbook[QUESTIONS].iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
     missing = [column for column in ("clause", "question (en)", "importance", "weight") if column not in header
@@ -75,9 +77,10 @@ def _read(workbook, file, clauses, library):
     unknown = [h for h in header if h and h not in HEADER]
     if missing or unknown:
         message = "; ".join(filter(None, [
-            f"missing column(s): {', '.join(missing)}" if missing else "",
-            f"unknown column(s): {', '.join(unknown)}" if unknown else ""]))
-        return None, [Problem(f"{file}#{QUESTIONS}", 1, "", f"The header row does not match the template: {message}.")]
+            _("missing column(s): %(names)s", names=", ".join(missing)) if missing else "",
+            _("unknown column(s): %(names)s", names=", ".join(unknown)) if unknown else ""]))
+        return None, [Problem(f"{file}#{QUESTIONS}", 1, "",
+                              _("The header row does not match the template: %(problems)s.", problems=message))]
     by_number = {}
     for clause in clauses:
         by_number.setdefault(clause.number, []).append(clause.key)
@@ -100,22 +103,24 @@ def _read(workbook, file, clauses, library):
         elif len(by_number.get(clause, [])) == 1:
             question["clause"] = by_number[clause][0]
         else:
-            problems.append(Problem(where, line, "clause", f"{clause or '(empty)'} is not a clause of {library}."))
+            problems.append(Problem(where, line, "clause", _("%(clause)s is not a clause of %(library)s.",
+                                                             clause=clause or "—", library=library)))
         for field in TEXT_FIELDS:
             texts = _texts(row, field)
             if texts:
                 question[_DOC_FIELD.get(field, field)] = texts
         if "text" not in question:
-            problems.append(Problem(where, line, "question", "The question is empty."))
+            problems.append(Problem(where, line, "question", _("The question is empty.")))
         importance = str(row.get("importance") or "").strip().lower().replace(" ", "_")
         if importance not in IMPORTANCE:
-            problems.append(Problem(where, line, "importance", f"Use one of: {', '.join(IMPORTANCE)}."))
+            problems.append(Problem(where, line, "importance",
+                                    _("Use one of: %(values)s.", values=", ".join(IMPORTANCE))))
         question["importance"] = importance
         weight = row.get("weight")
         try:
             question["weight"] = float(weight)
         except (TypeError, ValueError):
-            problems.append(Problem(where, line, "weight", "The weight must be a number above 0, at most 10."))
+            problems.append(Problem(where, line, "weight", _("The weight must be a number above 0, at most 10.")))
         for optional in ("metric", "method"):
             if row.get(optional):
                 question[optional] = str(row[optional]).strip()
@@ -123,7 +128,7 @@ def _read(workbook, file, clauses, library):
             question["tags"] = [t.strip() for t in str(row["tags"]).split(",") if t.strip()]
         questions.append(question)
     if not questions and not problems:
-        problems.append(Problem(where, 2, "", "The sheet has no questions."))
+        problems.append(Problem(where, 2, "", _("The sheet has no questions.")))
     document = {"format": CHECKLIST_FORMAT, "checklist": _meta(workbook, library), "questions": questions}
     return document, problems
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from flask_babel import gettext as _
 
 
 @dataclass(frozen=True, order=True)
@@ -76,19 +77,19 @@ def parse_yaml(text: str | bytes, file: str) -> tuple[Any, list[Problem]]:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
-            return None, [Problem(file, 1, "", "The file is not UTF-8 text.")]
+            return None, [Problem(file, 1, "", _("The file is not UTF-8 text."))]
     loader = _Loader(text)
     try:
         document = loader.get_single_data()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
-        return None, [Problem(file, line, "", f"Not valid YAML: {error.problem or error}")]
+        return None, [Problem(file, line, "", _("Not valid YAML: %(reason)s", reason=error.problem or error))]
     except yaml.YAMLError as error:
-        return None, [Problem(file, 1, "", f"Not valid YAML: {error}")]
+        return None, [Problem(file, 1, "", _("Not valid YAML: %(reason)s", reason=error))]
     finally:
         loader.dispose()
-    problems = [Problem(file, line, key, "This key appears twice in the same mapping.")
+    problems = [Problem(file, line, key, _("This key appears twice in the same mapping."))
                 for line, key in loader.duplicates]
     return document, problems
 
