@@ -217,11 +217,12 @@ def test_a_ciso_assistant_framework_imports_as_clauses_and_questions(consultant_
     framework = queries.framework_by_key("ciso:mini-fw", org.id)
     assert framework.organisation_id == org.id
     clauses = queries.latest_framework_version(framework).clauses
-    assert [(c.key, c.parent_key) for c in clauses] == [("ciso:mini-fw:1", None), ("ciso:mini-fw:1.1", "ciso:mini-fw:1")]
+    assert [(c.key, c.parent_key) for c in clauses] == [("ciso:mini-fw:1", None),
+                                                        ("ciso:mini-fw:1.1", "ciso:mini-fw:1")]
     own = db.session.execute(select(Checklist).where(Checklist.organisation_id == org.id)).scalar_one()
     question = own.versions[0].questions[0]
-    assert question.text == {"en": "A complaints policy is approved and published.", "zh_Hans": "投诉政策已批准并公布。",
-                             "zh_Hant": "申訴政策已核准並公布。"}
+    assert question.text == {"en": "A complaints policy is approved and published.",
+                             "zh_Hans": "投诉政策已批准并公布。", "zh_Hant": "申訴政策已核准並公布。"}
     exported = consultant_client.get(f"/o/{org.slug}/checklists/{own.id}/export.yaml").get_data(as_text=True)
     assert "ciso:mini-fw:1.1" in exported
     page = consultant_client.get(f"/o/{org.slug}/clauses/ciso:mini-fw:1.1").get_data(as_text=True)
