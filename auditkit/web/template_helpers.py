@@ -49,13 +49,19 @@ def current_locale_code() -> str:
 def number(value) -> str:
     if value is None:
         return ""
-    return format_decimal(value, locale=get_locale(), numbering_system="default")
+    # Babel's "default" numbering gives Persian separators but Latin digits; the digits follow here.
+    return digits(format_decimal(value, locale=get_locale(), numbering_system="default"))
 
 
 def digits(value) -> str:
     """Text with its digits in the reader's script (Persian digits in Persian)."""
     text = str(value)
     return text.translate(_PERSIAN_DIGITS) if str(get_locale()) == "fa" else text
+
+
+def actor_name(label: str) -> str:
+    """An audit-trail actor as people read it: changes made by the application itself say so."""
+    return str(_l("the system")) if label == "system" else label
 
 
 def localised_datetime(value, fmt: str = "medium") -> str:
@@ -71,6 +77,7 @@ def init_app(app: Flask) -> None:
                                  record_label=lambda table: RECORD_LABELS.get(table, table))
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["digits"] = digits
+    app.jinja_env.filters["actor"] = actor_name
     app.jinja_env.filters["tr"] = pick
     app.jinja_env.filters["tr_lang"] = picked_language
     app.jinja_env.filters["datetime"] = localised_datetime
