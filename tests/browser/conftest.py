@@ -105,3 +105,16 @@ def browser_page() -> Iterator[tuple[object, BrowserProblems]]:
             context.close()
         finally:
             browser.close()
+
+
+def sign_in(page, base: str, email: str, password: str) -> None:
+    """Sign in through the real form (CSRF token and all)."""
+    page.goto(base + "/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+
+
+def shoot(page, artifacts: Path, name: str) -> None:
+    page.screenshot(path=str(artifacts / name), full_page=True)

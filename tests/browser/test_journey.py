@@ -12,6 +12,7 @@ import pytest
 
 from auditkit.demo import CONSULTANT_EMAIL, ORGANISATIONS, seed_demo
 from auditkit.extensions import db
+from tests.browser.conftest import shoot, sign_in
 
 PASSWORD = "browser-pass-1"
 NAMES = {spec["slug"]: spec["name"] for spec in ORGANISATIONS}
@@ -29,10 +30,6 @@ VAZIRMATN = """async () => {
     bodyFont: getComputedStyle(document.body).fontFamily,
   };
 }"""
-
-
-def shoot(page, artifacts, name: str) -> None:
-    page.screenshot(path=str(artifacts / name), full_page=True)
 
 
 def organisation_slug(page, base: str) -> str:
@@ -135,11 +132,7 @@ def test_the_administrator_creates_an_organisation_and_its_manager(app, live_ser
         seed_demo(PASSWORD)
         db.session.commit()
     page, problems = browser_page
-    page.goto(live_server + "/login")
-    page.fill("input[name=email]", "admin@demo.example")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
+    sign_in(page, live_server, "admin@demo.example", PASSWORD)
     page.goto(live_server + "/admin/organisations/")
     page.fill("#name", "Gamma Bank")
     page.fill("#slug", "Not A Slug")

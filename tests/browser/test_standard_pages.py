@@ -9,18 +9,10 @@ from sqlalchemy import select
 from auditkit.demo import CONSULTANT_EMAIL, seed_demo
 from auditkit.extensions import db
 from auditkit.standard.models import Checklist
-from tests.browser.test_journey import shoot
+from tests.browser.conftest import shoot, sign_in
 
 PASSWORD = "browser-pass-2"
 GAP = "iso10002-2018-gap-assessment"
-
-
-def sign_in(page, base):
-    page.goto(base + "/login")
-    page.fill("input[name=email]", CONSULTANT_EMAIL)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
 
 
 def switch_language(page, code):
@@ -40,7 +32,7 @@ def test_checklists_in_three_languages_copy_and_revise(app, live_server, browser
     if GAP not in shared:
         pytest.fail("the shipped gap assessment is not loaded")
     page, problems = browser_page
-    sign_in(page, live_server)
+    sign_in(page, live_server, CONSULTANT_EMAIL, PASSWORD)
     base = f"{live_server}/o/demo-telecom"
     page.goto(f"{base}/checklists")
     for key in (GAP, "iso10002-2018-internal-audit", "iso10002-2018-small-business"):
