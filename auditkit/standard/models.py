@@ -35,6 +35,11 @@ class Framework(SharedOrOrganisationOwned, CreatedAtMixin, Base):
     versions: Mapped[list[FrameworkVersion]] = relationship(
         back_populates="framework", order_by="FrameworkVersion.number")
 
+    @property
+    def label(self) -> str:
+        """How people name it: "ISO 10002:2018"; an imported framework by its own reference."""
+        return f"{self.standard}:{self.edition}" if self.source == "yaml" else self.standard
+
 
 class FrameworkVersion(SharedOrOrganisationOwned, CreatedAtMixin, Base):
     __tablename__ = "framework_version"

@@ -167,7 +167,8 @@ def edit(checklist_id: int):
     locale = str(get_locale())
     form = RevisionForm(data=None if request.method == "POST" else {
         "based_on": latest.number,
-        "questions": [{"key": q.key, "text": pick(q.text, locale), "weight": q.weight,
+        "questions": [{"key": q.key, "text": pick(q.text, locale),
+                       "weight": int(q.weight) if float(q.weight).is_integer() else q.weight,
                        "importance": q.importance} for q in latest.questions]})
     form.new_clause.choices = choices([("", "—")] + [
         (c.key, f"{c.number} {(c.title or {}).get(locale) or (c.title or {}).get('en', '')}")
