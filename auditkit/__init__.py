@@ -23,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin otherwise
 
+    import auditkit.models  # noqa: F401 - the whole schema, before anything queries it
+
     _init_extensions(app)
     _register_blueprints(app)
     from auditkit import cli

@@ -44,6 +44,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "api_token.manage_own": ALL_ROLES,
     "standard.view": ALL_ROLES,
     "checklist.manage": frozenset({C, A}),
+    "complaint.view": ALL_ROLES,
+    "complaint.view_personal": frozenset({M, H}),  # the others see complainants' details masked
+    "complaint.create": frozenset({M, H}),
+    "complaint.transition": frozenset({M, H}),
+    "complaint.assign": frozenset({M, H}),
+    "complaint.anonymise": frozenset({M}),
 }
 
 

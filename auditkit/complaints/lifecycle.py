@@ -1,0 +1,225 @@
+"""The complaint lifecycle's services, one per transition of states.TRANSITIONS. Each takes the actor, the
+complaint, the version the actor saw and the step's own data; records an event tagged with its clause; and
+moves the clocks.
+
+Refuses: a role without `complaint.transition`; a stale version (409: someone changed the complaint
+meanwhile); a step the current state does not allow (the message lists the steps that are); a step without
+what it must record (acknowledgement method, severity, remedy, how the decision was told, a reason to
+reject, withdraw, escalate or reopen); closing a complaint whose complainant did not accept the decision
+before the internal and external options are used up.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from auditkit.complaints.clock import due_at
+from auditkit.complaints.intake import hash_code
+from auditkit.complaints.models import SEVERITIES, Complaint, ComplaintEvent
+from auditkit.complaints.settings import settings_of
+from auditkit.complaints.states import TRANSITIONS, allowed_from
+from auditkit.core.db import utcnow
+from auditkit.core.errors import Conflict, ValidationFailed
+from auditkit.core.security import Actor, require
+from auditkit.extensions import db
+from auditkit.orgs.models import Organisation
+
+STEP_LABELS = {
+    "receive": _l("Received"), "acknowledge": _l("Acknowledge"), "assess": _l("Assess"),
+    "investigate": _l("Investigate"), "decide": _l("Decide the response"),
+    "communicate": _l("Communicate the decision"),
+    "close": _l("Close"), "escalate": _l("Escalate internally"), "refer_external": _l("Refer to external resolution"),
+    "reopen": _l("Reopen"), "withdraw": _l("Withdrawn by the complainant"), "reject": _l("Reject as out of scope"),
+}
+CONTACT_METHODS = ("email", "letter", "phone", "sms", "in_person", "portal")
+LEVELS = ("low", "medium", "high")
+OUTCOMES = ("upheld", "partly_upheld", "not_upheld")
+REFERRAL_METHODS = ("facilitative", "advisory", "determinative")
+
+
+def _require_text(errors: dict, field: str, value: str | None, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        errors[field] = [message]
+    return value
+
+
+def _choice(errors: dict, field: str, value: str | None, choices) -> str | None:
+    if value not in choices:
+        errors[field] = [_("Choose one of the values offered.")]
+        return None
+    return value
+
+
+def _begin(actor: Actor, complaint: Complaint, name: str, version: int) -> None:
+    require(actor, "complaint.transition")
+    if version != complaint.version:
+        raise Conflict()
+    if complaint.status_enum not in TRANSITIONS[name].sources:
+        allowed = ", ".join(str(STEP_LABELS[t.name]) for t in allowed_from(complaint.status_enum)) or _("none")
+        raise ValidationFailed({"_": _("“%(step)s” is not possible now; the next steps allowed are: %(allowed)s.",
+                                       step=STEP_LABELS[name], allowed=allowed)})
+
+
+def _finish(actor: Actor, complaint: Complaint, name: str, at: datetime, data: dict[str, Any]) -> ComplaintEvent:
+    transition = TRANSITIONS[name]
+    event = ComplaintEvent(organisation_id=complaint.organisation_id, complaint_id=complaint.id, at=at,
+                           actor_id=actor.user_id, actor_label=actor.label, kind=name, from_status=complaint.status,
+                           to_status=transition.target.value, clause_key=transition.clause,
+                           data={k: v for k, v in data.items() if v not in (None, "")})
+    complaint.status = transition.target.value
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _when(errors: dict, at: datetime | None, complaint: Complaint) -> datetime:
+    at = at or utcnow()
+    if at > utcnow():
+        errors["at"] = [_("The time cannot be in the future.")]
+    elif at < complaint.received_at:
+        errors["at"] = [_("The time cannot be before the complaint was received.")]
+    return at
+
+
+def _raise(errors: dict) -> None:
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def acknowledge_complaint(actor: Actor, complaint: Complaint, *, version: int, method: str,
+                          at: datetime | None = None, note: str = "") -> ComplaintEvent:
+    _begin(actor, complaint, "acknowledge", version)
+    errors: dict = {}
+    _choice(errors, "method", method, CONTACT_METHODS)
+    at = _when(errors, at, complaint)
+    _raise(errors)
+    complaint.acknowledged_at = at
+    return _finish(actor, complaint, "acknowledge", at, {"method": method, "note": note.strip()})
+
+
+def assess_complaint(actor: Actor, complaint: Complaint, organisation: Organisation, *, version: int,
+                     severity: str, safety_implication: bool, complexity: str, impact: str,
+                     immediate_action: str = "") -> ComplaintEvent:
+    """Initial assessment (7.5); the response target follows the severity from here on."""
+    _begin(actor, complaint, "assess", version)
+    errors: dict = {}
+    _choice(errors, "severity", severity, SEVERITIES)
+    _choice(errors, "complexity", complexity, LEVELS)
+    _choice(errors, "impact", impact, LEVELS)
+    _raise(errors)
+    settings = settings_of(organisation)
+    at = utcnow()
+    complaint.severity, complaint.safety_implication = severity, safety_implication
+    complaint.complexity, complaint.impact = complexity, impact
+    complaint.immediate_action = immediate_action.strip() or None
+    complaint.assessed_at = at
+    complaint.response_due_at = due_at(complaint.received_at, settings.target(severity, "respond"),
+                                       settings.calendar)
+    if complaint.acknowledged_at is None:
+        complaint.ack_due_at = due_at(complaint.received_at, settings.target(severity, "acknowledge"),
+                                      settings.calendar)
+    return _finish(actor, complaint, "assess", at, {
+        "severity": severity, "safety_implication": safety_implication, "complexity": complexity,
+        "impact": impact, "immediate_action": complaint.immediate_action})
+
+
+def investigate_complaint(actor: Actor, complaint: Complaint, *, version: int, notes: str = "") -> ComplaintEvent:
+    _begin(actor, complaint, "investigate", version)
+    return _finish(actor, complaint, "investigate", utcnow(), {"notes": notes.strip()})
+
+
+def decide_response(actor: Actor, complaint: Complaint, *, version: int, remedy: str, outcome: str,
+                    root_cause: str = "", findings: str = "") -> ComplaintEvent:
+    _begin(actor, complaint, "decide", version)
+    errors: dict = {}
+    remedy = _require_text(errors, "remedy", remedy, _("Say what was decided: the remedy or the answer."))
+    _choice(errors, "outcome", outcome, OUTCOMES)
+    _raise(errors)
+    at = utcnow()
+    complaint.decided_at, complaint.outcome = at, outcome
+    return _finish(actor, complaint, "decide", at, {"remedy": remedy, "outcome": outcome,
+                                                    "root_cause": root_cause.strip(), "findings": findings.strip()})
+
+
+def communicate_decision(actor: Actor, complaint: Complaint, *, version: int, method: str,
+                         at: datetime | None = None, note: str = "") -> ComplaintEvent:
+    _begin(actor, complaint, "communicate", version)
+    errors: dict = {}
+    _choice(errors, "method", method, CONTACT_METHODS)
+    at = _when(errors, at, complaint)
+    _raise(errors)
+    complaint.communicated_at = at
+    return _finish(actor, complaint, "communicate", at, {"method": method, "note": note.strip()})
+
+
+def close_complaint(actor: Actor, complaint: Complaint, *, version: int, accepted: bool | None,
+                    options_exhausted: bool = False, note: str = "") -> tuple[ComplaintEvent, str]:
+    """Close (7.9) and open the satisfaction survey (8.3); returns the event and the survey token."""
+    _begin(actor, complaint, "close", version)
+    if accepted is False and not options_exhausted:
+        raise ValidationFailed({"accepted": _(
+            "The complainant did not accept the decision: keep the complaint open and offer internal escalation or "
+            "external dispute resolution; close it once those options are used up.")})
+    at = utcnow()
+    token = secrets.token_urlsafe(24)
+    complaint.closed_at, complaint.accepted = at, accepted
+    complaint.survey_token_hash, complaint.survey_sent_at = hash_code(token), at
+    event = _finish(actor, complaint, "close", at, {"accepted": accepted, "options_exhausted": options_exhausted,
+                                                    "note": note.strip()})
+    return event, token
+
+
+def _with_reason(actor: Actor, complaint: Complaint, name: str, version: int, reason: str,
+                 message: str, **data) -> ComplaintEvent:
+    _begin(actor, complaint, name, version)
+    errors: dict = {}
+    reason = _require_text(errors, "reason", reason, message)
+    _raise(errors)
+    return _finish(actor, complaint, name, utcnow(), {"reason": reason, **data})
+
+
+def escalate_complaint(actor: Actor, complaint: Complaint, *, version: int, reason: str,
+                       escalated_to: str = "") -> ComplaintEvent:
+    complaint.escalation_level += 1
+    return _with_reason(actor, complaint, "escalate", version, reason, _("Say why it is escalated."),
+                        escalated_to=escalated_to.strip(), level=complaint.escalation_level)
+
+
+def reopen_complaint(actor: Actor, complaint: Complaint, *, version: int, reason: str) -> ComplaintEvent:
+    event = _with_reason(actor, complaint, "reopen", version, reason, _("Say why it is reopened."))
+    complaint.reopen_count += 1
+    complaint.closed_at = complaint.accepted = None
+    return event
+
+
+def withdraw_complaint(actor: Actor, complaint: Complaint, *, version: int, reason: str) -> ComplaintEvent:
+    event = _with_reason(actor, complaint, "withdraw", version, reason, _("Record what the complainant said."))
+    complaint.closed_at = utcnow()
+    return event
+
+
+def reject_complaint(actor: Actor, complaint: Complaint, *, version: int, reason: str) -> ComplaintEvent:
+    event = _with_reason(actor, complaint, "reject", version, reason,
+                         _("Say why the complaint is out of scope, and where the complainant can turn."))
+    complaint.closed_at = utcnow()
+    return event
+
+
+def refer_external(actor: Actor, complaint: Complaint, *, version: int, provider: str, method: str,
+                   referred_on: date) -> ComplaintEvent:
+    """Referral to external dispute resolution (ISO 10003) after the complainant rejected the decision."""
+    _begin(actor, complaint, "refer_external", version)
+    errors: dict = {}
+    provider = _require_text(errors, "provider", provider, _("Name the dispute-resolution provider."))
+    _choice(errors, "method", method, REFERRAL_METHODS)
+    if referred_on > utcnow().date():
+        errors["referred_on"] = [_("The date cannot be in the future.")]
+    _raise(errors)
+    complaint.referral = {"provider": provider, "method": method, "referred_on": referred_on.isoformat()}
+    return _finish(actor, complaint, "refer_external", utcnow(), dict(complaint.referral))

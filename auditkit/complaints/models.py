@@ -1,0 +1,155 @@
+"""Complaints, their timeline of events, attachments, the organisation's category tree, reference counters
+and saved filters. Personal data of the complainant sits in named columns so the anonymiser and the
+masking know exactly what to strip."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from auditkit.complaints.states import Status
+from auditkit.core.db import Base, CreatedAtMixin, OrganisationOwned, TimestampMixin, Versioned
+
+CHANNELS = ("web_form", "email", "phone", "in_person", "letter", "social_media", "api", "other")
+SEVERITIES = ("low", "medium", "high", "critical")
+PERSONAL_FIELDS = ("complainant_name", "complainant_organisation", "email", "phone", "address", "postcode",
+                   "country", "representative")
+
+
+def _in(column: str, values, nullable: bool = False) -> str:
+    condition = f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+    return f"{column} IS NULL OR {condition}" if nullable else condition
+
+
+class Category(OrganisationOwned, CreatedAtMixin, Base):
+    """A node of the organisation's own classification tree (8.2)."""
+
+    __tablename__ = "complaint_category"
+    __table_args__ = (UniqueConstraint("organisation_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_category.id", ondelete="RESTRICT"))
+    code: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Complaint(OrganisationOwned, TimestampMixin, Versioned, Base):
+    __tablename__ = "complaint"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "reference"),
+        UniqueConstraint("organisation_id", "external_id"),
+        CheckConstraint(_in("status", Status), name="status"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(_in("severity", SEVERITIES, nullable=True), name="severity"),
+        CheckConstraint("satisfaction_rating IS NULL OR satisfaction_rating BETWEEN 1 AND 5", name="rating"),
+        # The register's list: newest first within an organisation, filtered by status.
+        Index("ix_complaint_register", "organisation_id", "received_at", "id"),
+        Index("ix_complaint_status", "organisation_id", "status", "received_at"),
+        Index("ix_complaint_category", "organisation_id", "category_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40))
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    received_at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(30), default=Status.RECEIVED.value)
+
+    # The complainant (personal data: masked for roles that do not handle complaints, removed by anonymise).
+    complainant_name: Mapped[str | None] = mapped_column(String(200))
+    complainant_organisation: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    address: Mapped[str | None] = mapped_column(String(500))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(60))
+    representative: Mapped[str | None] = mapped_column(String(200))
+    preferred_language: Mapped[str | None] = mapped_column(String(10))
+    consent: Mapped[bool] = mapped_column(default=False)
+    anonymised_at: Mapped[datetime | None]
+
+    # What the complaint is about (7.2).
+    product: Mapped[str | None] = mapped_column(String(200))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_category.id", ondelete="SET NULL"))
+    description: Mapped[str] = mapped_column(Text)
+    remedy_wanted: Mapped[str | None] = mapped_column(Text)
+    occurred_on: Mapped[date | None]
+
+    # Initial assessment (7.5).
+    severity: Mapped[str | None] = mapped_column(String(10))
+    safety_implication: Mapped[bool | None]
+    complexity: Mapped[str | None] = mapped_column(String(10))
+    impact: Mapped[str | None] = mapped_column(String(10))
+    immediate_action: Mapped[str | None] = mapped_column(Text)
+
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    escalation_level: Mapped[int] = mapped_column(default=0)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+
+    # The clock: due dates computed at each step, and when each step happened.
+    ack_due_at: Mapped[datetime | None]
+    response_due_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    assessed_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    communicated_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    accepted: Mapped[bool | None]
+    outcome: Mapped[str | None] = mapped_column(String(20))  # upheld | partly_upheld | not_upheld
+    # External dispute resolution (ISO 10003): provider, method, referred_on, outcome, outcome_on, implemented.
+    referral: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    # Satisfaction with the handling (8.3) and the public tracking code: stored as hashes.
+    tracking_code_hash: Mapped[str | None] = mapped_column(String(64))
+    survey_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    survey_sent_at: Mapped[datetime | None]
+    survey_answered_at: Mapped[datetime | None]
+    satisfaction_rating: Mapped[int | None]
+    satisfaction_comment: Mapped[str | None] = mapped_column(Text)
+
+    category: Mapped[Category | None] = relationship()
+    events: Mapped[list[ComplaintEvent]] = relationship(
+        back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan")
+
+    @property
+    def status_enum(self) -> Status:
+        return Status(self.status)
+
+
+class ComplaintEvent(OrganisationOwned, Base):
+    """One step of a complaint's timeline: who, when, what, and the clause it evidences."""
+
+    __tablename__ = "complaint_event"
+    __audited__ = False  # the complaint's own audit entries record the same change; events are its timeline
+    __table_args__ = (Index("ix_complaint_event_complaint", "complaint_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(30))  # a transition name, or note / assign / attachment
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str | None] = mapped_column(String(30))
+    clause_key: Mapped[str | None] = mapped_column(String(120))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
+
+
+class ReferenceCounter(OrganisationOwned, Base):
+    """The last sequence number used per organisation and year; its row lock makes references race-free."""
+
+    __tablename__ = "complaint_reference_counter"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    last: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (UniqueConstraint("organisation_id", "year"),)
