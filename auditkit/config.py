@@ -40,6 +40,23 @@ class Defaults:
     PASSWORD_MIN_LENGTH = 10
     # Behind a reverse proxy, the number of proxies whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = 0
+    # Files uploaded (complaint attachments): default instance/uploads.
+    UPLOAD_FOLDER: str | None = None
+    # Outgoing mail (acknowledgements, surveys); nothing is sent while SMTP_HOST is unset.
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 25
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = False
+    SMTP_FROM = "auditkit@localhost"
+    SMTP_TIMEOUT = 10
+    # The public complaint portal: throttles per client address and window, attachment limits.
+    PORTAL_COMPLAINTS_PER_WINDOW = 5
+    PORTAL_LOOKUPS_PER_WINDOW = 20
+    PORTAL_WINDOW_SECONDS = 600
+    PORTAL_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    PORTAL_ATTACHMENTS_MAX_BYTES = 25 * 1024 * 1024
+    PORTAL_ATTACHMENTS_MAX_COUNT = 10
     API_TITLE = "AuditKit API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.1.0"

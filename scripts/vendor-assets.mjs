@@ -39,4 +39,10 @@ for (const font of fonts) {
     }
   }
 }
+// TTF for charts drawn on the server (matplotlib cannot read woff2): Vazirmatn covers Persian.
+mkdirSync(join(vendor, "fonts", "ttf"), { recursive: true });
+for (const weight of ["Regular", "Bold"]) {
+  cpSync(join(modules, "vazirmatn", "fonts", "ttf", `Vazirmatn-${weight}.ttf`),
+         join(vendor, "fonts", "ttf", `Vazirmatn-${weight}.ttf`));
+}
 console.log(`vendor assets copied to ${vendor}`);

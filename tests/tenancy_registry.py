@@ -9,6 +9,7 @@ Routes open to anyone (no sign-in) are listed in PUBLIC_ENDPOINTS.
 from __future__ import annotations
 
 import copy
+import secrets
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -78,4 +79,26 @@ OBJECT_MAKERS: dict[str, Callable] = {
     "clause_key": lambda make, organisation: f"{_own_framework(make, organisation).key}:7.4",
     "number": lambda make, organisation: 1,
     "fmt": lambda make, organisation: "yaml",
+    "complaint_id": lambda make, organisation: _complaint(organisation),
+    "step": lambda make, organisation: "acknowledge",
+    "token": lambda make, organisation: "walk-token",  # the public survey link; /p/ pages are not walked
+    "attachment_id": lambda make, organisation: _attachment(organisation),
 }
+
+
+def _attachment(organisation: Organisation) -> int:
+    from auditkit.complaints.portal_models import ComplaintAttachment
+
+    attachment = ComplaintAttachment(organisation_id=organisation.id, complaint_id=_complaint(organisation),
+                                     storage_key=secrets.token_hex(16), filename="walk.txt",
+                                     media_type="text/plain", size=4, sha256="0" * 64)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment.id
+
+
+def _complaint(organisation: Organisation) -> int:
+    from auditkit.complaints.intake import NewComplaint, receive_complaint
+
+    data = NewComplaint(description="Walk", email="walk@example.org")
+    return receive_complaint(organisation, data, actor_id=None, actor_label="walk")[0].id

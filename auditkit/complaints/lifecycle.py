@@ -35,6 +35,7 @@ STEP_LABELS = {
     "communicate": _l("Communicate the decision"),
     "close": _l("Close"), "escalate": _l("Escalate internally"), "refer_external": _l("Refer to external resolution"),
     "reopen": _l("Reopen"), "withdraw": _l("Withdrawn by the complainant"), "reject": _l("Reject as out of scope"),
+    "attachment": _l("Attachment added"), "survey": _l("Satisfaction survey answered"),
 }
 CONTACT_METHODS = ("email", "letter", "phone", "sms", "in_person", "portal")
 LEVELS = ("low", "medium", "high")

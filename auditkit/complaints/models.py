@@ -102,7 +102,7 @@ class Complaint(OrganisationOwned, TimestampMixin, Versioned, Base):
     accepted: Mapped[bool | None]
     outcome: Mapped[str | None] = mapped_column(String(20))  # upheld | partly_upheld | not_upheld
     # External dispute resolution (ISO 10003): provider, method, referred_on, outcome, outcome_on, implemented.
-    referral: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    referral: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     # Satisfaction with the handling (8.3) and the public tracking code: stored as hashes.
     tracking_code_hash: Mapped[str | None] = mapped_column(String(64))

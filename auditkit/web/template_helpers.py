@@ -19,7 +19,9 @@ ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l(
 RECORD_LABELS = {"organisation": _l("Organisation"), "membership": _l("Membership"),
                  "user_account": _l("User account"), "api_token": _l("API token"),
                  "framework": _l("Clause library"), "framework_version": _l("Clause library version"),
-                 "checklist": _l("Checklist"), "checklist_version": _l("Checklist version")}
+                 "checklist": _l("Checklist"), "checklist_version": _l("Checklist version"),
+                 "complaint": _l("Complaint"), "complaint_category": _l("Complaint category"),
+                 "complaint_attachment": _l("Complaint attachment")}
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 

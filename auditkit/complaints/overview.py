@@ -1,0 +1,87 @@
+"""The KPI overview of the register: every live figure over a window, with charts of volumes by month and
+channel, acknowledgement and response within target by month, and the Pareto of categories."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import Blueprint, g, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from auditkit.complaints import metrics
+from auditkit.complaints.forms import CHANNEL_LABELS
+from auditkit.core import charts
+from auditkit.core.security import requires
+from auditkit.standard.metric_keys import FIGURES
+
+bp = Blueprint("complaint_overview", __name__, url_prefix="/o/<slug>/complaints/overview",
+               template_folder="templates")
+
+FIGURE_LABELS = {
+    "received": _l("Received"), "open": _l("Open now"), "closed": _l("Closed"), "overdue": _l("Overdue now"),
+    "ack_within_target_pct": _l("Acknowledged within target"), "ack_median_hours": _l("Median hours to acknowledge"),
+    "resolve_within_target_pct": _l("Decided and told within target"),
+    "resolve_median_days": _l("Median days to respond"), "resolve_p90_days": _l("90th percentile, days to respond"),
+    "assessment_recorded_pct": _l("Initial assessment recorded"),
+    "decision_communicated_pct": _l("Decisions communicated"), "closure_accepted_pct": _l("Closures accepted"),
+    "reopen_rate_pct": _l("Reopened"), "escalated_internal": _l("Escalated internally"),
+    "referred_external_pct": _l("Referred externally"), "survey_response_pct": _l("Survey responses"),
+    "satisfaction_avg": _l("Satisfaction (1–5)"), "satisfied_pct": _l("Satisfied (4 or 5)"),
+    "categorised_pct": _l("Categorised"), "per_1000_customers": _l("Per 1,000 customers"),
+    "repeat_complainant_pct": _l("Repeat complainants"),
+}
+TARGET_PCT = 90  # the line drawn on the within-target charts
+
+
+def _window() -> metrics.Window:
+    def day(name: str, default: date) -> date:
+        try:
+            return date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            return default
+
+    today = datetime.now(UTC).date()
+    end = day("to", today)
+    start = day("from", (end.replace(day=1) - timedelta(days=335)).replace(day=1))
+    if start > end:
+        start, end = end, start
+    return metrics.Window(datetime.combine(start, time.min, UTC), datetime.combine(end + timedelta(days=1),
+                                                                                   time.min, UTC))
+
+
+@bp.route("/")
+@requires("complaint.view")
+def overview():
+    organisation = g.organisation
+    window = _window()
+    figures = metrics.compute(organisation, [*FIGURES, "by_month", "by_channel", "by_category"], window)
+    months = [label for label, _count in figures["by_month"]]
+    per_channel = {}
+    for channel, _count in figures["by_channel"]:
+        counts = dict(metrics.figure(organisation, "by_month", window, metrics.Filter(channel=channel)))
+        per_channel[str(CHANNEL_LABELS.get(channel, channel))] = [counts.get(m, 0) for m in months]
+    within = {"ack": [], "resolve": []}
+    for _label, start, end in metrics.months_of(organisation, window):
+        month = metrics.compute(organisation, ["ack_within_target_pct", "resolve_within_target_pct"],
+                                metrics.Window(max(start, window.start), min(end, window.end)))
+        within["ack"].append(month["ack_within_target_pct"] or 0)
+        within["resolve"].append(month["resolve_within_target_pct"] or 0)
+    categories = [(label.name if label else _("Uncategorised"), count) for label, count in figures["by_category"]]
+    titles = {"volumes": _("Complaints by month and channel"),
+              "ack": _("Acknowledged within target, in %(unit)s by month", unit="%"),
+              "resolve": _("Responded within target, in %(unit)s by month", unit="%"),
+              "pareto": _("Categories, largest first (Pareto)")}
+    target = _("target %(pct)s%%", pct=TARGET_PCT)
+    pictures = {
+        "volumes": charts.stacked_bar_chart(months, per_channel, title=titles["volumes"]),
+        "ack": charts.bar_chart(months, within["ack"], title=titles["ack"], target=TARGET_PCT, target_label=target),
+        "resolve": charts.bar_chart(months, within["resolve"], title=titles["resolve"], target=TARGET_PCT,
+                                    target_label=target),
+        "pareto": charts.pareto_chart([c[0] for c in categories[:12]], [c[1] for c in categories[:12]],
+                                      title=titles["pareto"]),
+    }
+    return render_template("complaints/overview.html", figures=figures, labels=FIGURE_LABELS, keys=FIGURES,
+                           window=window, titles=titles,
+                           charts={name: chart.svg_data_uri() for name, chart in pictures.items()},
+                           last_day=(window.end - timedelta(days=1)).date())

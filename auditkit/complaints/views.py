@@ -1,0 +1,275 @@
+"""The register and a complaint's page under /o/<slug>/complaints: filters, keyset pages, recording a
+complaint taken by phone or in person, the forms for exactly the next allowed steps, assignment."""
+
+from __future__ import annotations
+
+import io
+import smtplib
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import StringField
+
+from auditkit.accounts.models import User
+from auditkit.complaints import assignment, lifecycle
+from auditkit.complaints.categories import category_choices, ensure_default_categories
+from auditkit.complaints.forms import (
+    CHANNEL_LABELS,
+    METHOD_LABELS,
+    OUTCOME_LABELS,
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+    STEP_FORMS,
+    AssignForm,
+    NewComplaintForm,
+    RegisterFilterForm,
+)
+from auditkit.complaints.intake import NewComplaint, receive_complaint
+from auditkit.complaints.masking import personal_data
+from auditkit.complaints.models import Complaint
+from auditkit.complaints.portal_models import ComplaintAttachment
+from auditkit.complaints.queries import RegisterFilter, overdue_condition, register_page
+from auditkit.complaints.states import allowed_from
+from auditkit.core import mail, storage
+from auditkit.core.db import utcnow
+from auditkit.core.errors import NotFound, ValidationFailed
+from auditkit.core.security import current_actor, load_for, requires, scoped
+from auditkit.extensions import db
+from auditkit.web.forms import choices, show_errors
+
+bp = Blueprint("complaints", __name__, url_prefix="/o/<slug>/complaints", template_folder="templates")
+
+
+def _people(organisation_id: int) -> dict[int, str]:
+    members = assignment.handlers(organisation_id)
+    users = db.session.execute(select(User).where(User.id.in_([m.user_id for m in members]))).scalars()
+    return {user.id: user.display_name for user in users}
+
+
+def _filter_from(form: RegisterFilterForm, actor) -> RegisterFilter:
+    assignee = form.assignee.data or ""
+    return RegisterFilter(
+        status=form.status.data or None, channel=form.channel.data or None,
+        category_id=int(form.category_id.data) if (form.category_id.data or "").isdigit() else None,
+        severity=form.severity.data or None,
+        assignee_id=actor.user_id if assignee == "me" else (int(assignee) if assignee.isdigit() else None),
+        unassigned=assignee == "none", overdue=bool(form.overdue.data),
+        received_from=form.received_from.data, received_to=form.received_to.data, q=form.q.data or "",
+        sort=form.sort.data or "newest")
+
+
+@bp.route("/")
+@requires("complaint.view")
+def register():
+    actor = current_actor()
+    form = RegisterFilterForm(request.args)
+    form.category_id.choices = choices([("", _("Any"))] + [
+        (str(i), n) for i, n in category_choices(actor.organisation_id)])
+    people = _people(actor.organisation_id)
+    form.assignee.choices = choices([("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody"))]
+                                    + [(str(i), n) for i, n in people.items()])
+    f = _filter_from(form, actor) if form.validate() else RegisterFilter()
+    page = register_page(actor, f, after=request.args.get("after"))
+    ids = [c.id for c in page.items]
+    overdue = set(db.session.execute(select(Complaint.id).where(Complaint.id.in_(ids),
+                                                                overdue_condition(utcnow()))).scalars())
+    args = {k: v for k, v in request.args.items() if k != "after"}
+    categories = dict(category_choices(actor.organisation_id))
+    return render_template("complaints/register.html", form=form, page=page, overdue=overdue, people=people,
+                           categories=categories,
+                           args=args, labels=_labels(), assign_form=AssignForm(formdata=None),
+                           can_assign=actor.can("complaint.assign"))
+
+
+def _labels() -> dict:
+    return {"status": STATUS_LABELS, "channel": CHANNEL_LABELS, "severity": SEVERITY_LABELS,
+            "method": METHOD_LABELS, "outcome": OUTCOME_LABELS}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("complaint.create")
+def new():
+    actor = current_actor()
+    ensure_default_categories(actor.organisation_id)
+    form = NewComplaintForm()
+    form.category_id.choices = choices([("", "—")] + [
+        (str(i), n) for i, n in category_choices(actor.organisation_id)])
+    if form.validate_on_submit():
+        data = NewComplaint(**{name: form[name].data or "" for name in (
+            "channel", "complainant_name", "complainant_organisation", "email", "phone", "address", "product",
+            "description", "remedy_wanted")}, consent=form.consent.data, occurred_on=form.occurred_on.data,
+            category_id=int(form.category_id.data) if (form.category_id.data or "").isdigit() else None)
+        try:
+            complaint, _code = receive_complaint(g.organisation, data, actor_id=actor.user_id,
+                                                 actor_label=actor.label)
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Complaint %(reference)s recorded.", reference=complaint.reference), "success")
+            return redirect(url_for(".complaint", complaint_id=complaint.id))
+    else:
+        db.session.commit()  # keeps a default category tree made for this page
+    return render_template("complaints/new.html", form=form), 422 if form.errors or form.form_errors else 200
+
+
+def _page(complaint: Complaint, forms: dict | None = None, status: int = 200):
+    actor = current_actor()
+    steps = [t.name for t in allowed_from(complaint.status_enum)] if actor.can("complaint.transition") else []
+    forms = forms or {}
+    # A refused step that is not on offer any more (or never was) still says why, above the page.
+    refused = [message for name, form in forms.items() if name not in steps
+               for message in [*form.form_errors, *(m for ms in form.errors.values() for m in ms)]]
+    for name in steps:
+        forms.setdefault(name, STEP_FORMS[name](formdata=None, version=complaint.version))
+    assign = AssignForm(formdata=None, version=complaint.version, assignee_id=str(complaint.assignee_id or ""))
+    people = _people(actor.organisation_id)
+    assign.assignee_id.choices = choices([("", _("Nobody"))] + [(str(i), n) for i, n in people.items()])
+    files = db.session.execute(select(ComplaintAttachment).where(
+        ComplaintAttachment.complaint_id == complaint.id).order_by(ComplaintAttachment.id)).scalars().all()
+    return render_template("complaints/complaint.html", complaint=complaint, attachments=files,
+                           personal=personal_data(complaint, actor),
+                           steps=steps, forms=forms, assign_form=assign, people=people, events=complaint.events,
+                           overdue=db.session.execute(select(Complaint.id).where(
+                               Complaint.id == complaint.id, overdue_condition(utcnow()))).first() is not None,
+                           labels=_labels(), step_labels=lifecycle.STEP_LABELS, refused=refused,
+                           can_assign=actor.can("complaint.assign")), status
+
+
+@bp.route("/<int:complaint_id>")
+@requires("complaint.view")
+def complaint(complaint_id: int):
+    found = load_for(current_actor(), Complaint, complaint_id, "complaint.view")
+    return _page(found)
+
+
+def _call_step(name: str, actor, found: Complaint, form) -> str | None:
+    """Carry out the step; closing returns the satisfaction survey's token."""
+    version = form.version.data
+    # Text inputs left out of the submission read as empty text, as the services expect.
+    data = {k: ("" if v is None and isinstance(form[k], StringField) else v)
+            for k, v in form.data.items() if k not in ("version", "csrf_token")}
+    if name == "assess":
+        lifecycle.assess_complaint(actor, found, g.organisation, version=version, **data)
+    elif name == "close":
+        accepted = {"yes": True, "no": False}.get(data.pop("accepted"))
+        _event, token = lifecycle.close_complaint(actor, found, version=version, accepted=accepted, **data)
+        return token
+    else:
+        service = {"acknowledge": lifecycle.acknowledge_complaint, "investigate": lifecycle.investigate_complaint,
+                   "decide": lifecycle.decide_response, "communicate": lifecycle.communicate_decision,
+                   "escalate": lifecycle.escalate_complaint, "refer_external": lifecycle.refer_external,
+                   "reopen": lifecycle.reopen_complaint, "withdraw": lifecycle.withdraw_complaint,
+                   "reject": lifecycle.reject_complaint}[name]
+        service(actor, found, version=version, **data)
+    return None
+
+
+@bp.route("/<int:complaint_id>/steps/<any(acknowledge, assess, investigate, decide, communicate, close, escalate, "
+          "refer_external, reopen, withdraw, reject):step>", methods=["POST"])
+@requires("complaint.transition")
+def step(complaint_id: int, step: str):
+    actor = current_actor()
+    found = load_for(actor, Complaint, complaint_id, "complaint.transition")
+    form = STEP_FORMS[step]()
+    if form.validate_on_submit():
+        try:
+            survey_token = _call_step(step, actor, found, form)
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(step)s: recorded.", step=lifecycle.STEP_LABELS[step]), "success")
+            if survey_token:
+                _offer_survey(found, survey_token)
+            return redirect(url_for(".complaint", complaint_id=found.id))
+    db.session.refresh(found)
+    return _page(found, {step: form}, 422)
+
+
+def _offer_survey(found: Complaint, token: str) -> None:
+    """Send the complainant the survey link (8.3) when mail is on and they gave an email; else give the link
+    to the handler to pass on. The link is shown this once: only its hash is kept."""
+    link = url_for("portal.survey", slug=g.organisation.slug, token=token, _external=True)
+    sent = False
+    if found.email:
+        text = _("Thank you for your patience with complaint %(reference)s. How did we handle it? Tell us here "
+                 "(one minute, five stars): %(link)s", reference=found.reference, link=link)
+        try:
+            sent = mail.send_mail(found.email, _("How did we handle your complaint %(reference)s?",
+                                                 reference=found.reference), text, config=current_app.config)
+        except (OSError, smtplib.SMTPException):
+            current_app.logger.exception("survey mail for %s failed", found.reference)
+    if sent:
+        flash(_("The satisfaction survey was sent to the complainant."), "info")
+    else:
+        flash(_("Give the complainant this satisfaction survey link (shown once): %(link)s", link=link), "info")
+
+
+@bp.route("/<int:complaint_id>/attachments/<int:attachment_id>")
+@requires("complaint.view_personal")
+def attachment(complaint_id: int, attachment_id: int):
+    """A complaint's attachment, as a download (attachments may hold personal data)."""
+    found = load_for(current_actor(), ComplaintAttachment, attachment_id, "complaint.view_personal")
+    if found.complaint_id != complaint_id:
+        raise NotFound()
+    return send_file(io.BytesIO(storage.open(found.storage_key)), mimetype=found.media_type, as_attachment=True,
+                     download_name=found.filename)
+
+
+@bp.route("/<int:complaint_id>/assign", methods=["POST"])
+@requires("complaint.assign")
+def assign(complaint_id: int):
+    actor = current_actor()
+    found = load_for(actor, Complaint, complaint_id, "complaint.assign")
+    return _assign(actor, [found], redirect_to=url_for(".complaint", complaint_id=found.id))
+
+
+@bp.route("/assign", methods=["POST"])
+@requires("complaint.assign")
+def assign_many():
+    actor = current_actor()
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:500]
+    found = db.session.execute(scoped(actor, Complaint).where(Complaint.id.in_(ids))).scalars().all()
+    if not found:
+        flash(_("Select the complaints to assign first."), "warning")
+        return redirect(url_for(".register"))
+    return _assign(actor, list(found), redirect_to=url_for(".register"))
+
+
+def _assign(actor, complaints: list[Complaint], redirect_to: str):
+    form = AssignForm()
+    people = _people(actor.organisation_id)
+    form.assignee_id.choices = choices([("", "")] + [(str(i), n) for i, n in people.items()])
+    if form.validate_on_submit():
+        value = form.assignee_id.data
+        try:
+            changed = assignment.assign_complaints(actor, complaints, int(value) if value.isdigit() else None)
+        except ValidationFailed as error:
+            db.session.rollback()
+            for messages in error.fields.values():
+                flash(" ".join(messages), "danger")
+        else:
+            db.session.commit()
+            flash(_("%(count)d complaint(s) assigned.", count=changed), "success")
+    return redirect(redirect_to)
+
+
+EVENT_FIELD_LABELS = {
+    "channel": _l("Channel"), "method": _l("Method"), "note": _l("Note"), "severity": _l("Severity"),
+    "safety_implication": _l("Safety implication"), "complexity": _l("Complexity"), "impact": _l("Impact"),
+    "immediate_action": _l("Immediate action taken"), "notes": _l("Investigation notes"),
+    "remedy": _l("Decided remedy or answer"), "outcome": _l("Outcome"), "root_cause": _l("Root cause"),
+    "findings": _l("Findings"), "accepted": _l("Accepted by the complainant"),
+    "options_exhausted": _l("Options used up"), "reason": _l("Reason"), "escalated_to": _l("Escalated to"),
+    "level": _l("Level"), "provider": _l("Dispute-resolution provider"), "referred_on": _l("Referred on"),
+}
+
+
+@bp.app_context_processor
+def complaint_context() -> dict:
+    return {"step_field_label": lambda key: str(EVENT_FIELD_LABELS.get(key, key))}

@@ -1,0 +1,180 @@
+"""The staff pages of the register: recording, the complaint's page with the next allowed steps, masking,
+filters, keyset pages and assignment."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from auditkit.complaints.intake import NewComplaint, receive_complaint
+from auditkit.complaints.models import Complaint
+from auditkit.core.security import Role
+from auditkit.extensions import db
+
+
+def receive(org, **values) -> Complaint:
+    data = NewComplaint(**{"description": "No signal at home since Monday.", "email": "sara.ahmadi@example.org",
+                           "complainant_name": "Sara Ahmadi", "phone": "+98 912 345 6789", **values})
+    return receive_complaint(org, data, actor_id=None, actor_label="test")[0]
+
+
+def test_a_handler_records_a_complaint_taken_by_phone(login, handler, org):
+    client = login(handler)
+    page = client.get(f"/o/{org.slug}/complaints/new").get_data(as_text=True)
+    assert "Faulty or not as described" in page  # the default category tree
+    response = client.post(f"/o/{org.slug}/complaints/new", data={
+        "channel": "phone", "complainant_name": "Reza", "phone": "0912", "description": "Billed twice",
+        "consent": "y"})
+    assert response.status_code == 302
+    complaint = db.session.execute(select(Complaint).where(Complaint.organisation_id == org.id)).scalar_one()
+    assert complaint.channel == "phone" and complaint.events[0].actor_label == handler.email
+
+
+def test_recording_without_a_way_to_reach_the_complainant_names_the_field(login, handler, org):
+    response = login(handler).post(f"/o/{org.slug}/complaints/new", data={"channel": "phone",
+                                                                          "description": "Billed twice"})
+    assert response.status_code == 422
+    assert "Give at least one way to reach the complainant" in response.get_data(as_text=True)
+    assert db.session.execute(select(Complaint).where(Complaint.organisation_id == org.id)).first() is None
+
+
+def test_the_page_offers_exactly_the_next_allowed_steps(login, handler, org):
+    complaint = receive(org)
+    page = login(handler).get(f"/o/{org.slug}/complaints/{complaint.id}").get_data(as_text=True)
+    offered = set(re.findall(r'id="step-([a-z_]+)"', page))
+    assert offered == {"acknowledge", "assess", "withdraw", "reject"}
+
+
+def test_stepping_through_the_forms(login, handler, org):
+    complaint = receive(org)
+    client = login(handler)
+    url = f"/o/{org.slug}/complaints/{complaint.id}"
+    steps = [("acknowledge", {"method": "email"}),
+             ("assess", {"severity": "high", "complexity": "low", "impact": "medium"}),
+             ("investigate", {"notes": "Checked the mast"}),
+             ("decide", {"remedy": "Credit one month", "outcome": "upheld"}),
+             ("communicate", {"method": "phone"}),
+             ("close", {"accepted": "yes"})]
+    for version, (name, data) in enumerate(steps, start=1):
+        response = client.post(f"{url}/steps/{name}", data={"version": str(version), **data})
+        assert response.status_code == 302, (name, response.get_data(as_text=True)[:2000])
+    db.session.expire_all()
+    assert db.session.get(Complaint, complaint.id).status == "closed"
+    page = client.get(url).get_data(as_text=True)
+    assert "Credit one month" in page and "clause 7.9" in page
+
+
+def test_a_step_the_state_does_not_allow_is_refused_with_the_allowed_ones(login, handler, org):
+    complaint = receive(org)
+    response = login(handler).post(f"/o/{org.slug}/complaints/{complaint.id}/steps/close",
+                                   data={"version": "1", "accepted": "yes"})
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "is not possible now" in text and "Acknowledge" in text
+
+
+def test_a_stale_form_is_refused_and_nothing_is_overwritten(login, handler, org):
+    complaint = receive(org)
+    client = login(handler)
+    url = f"/o/{org.slug}/complaints/{complaint.id}/steps"
+    assert client.post(f"{url}/acknowledge", data={"version": "1", "method": "email"}).status_code == 302
+    response = client.post(f"{url}/reject", data={"version": "1", "reason": "Not ours"})
+    assert response.status_code == 409
+    assert "Someone else changed this record meanwhile" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Complaint, complaint.id).status == "acknowledged"
+
+
+@pytest.mark.parametrize(("role", "sees"), [(Role.HANDLER, True), (Role.MANAGER, True), (Role.CONSULTANT, False),
+                                            (Role.AUDITOR, False), (Role.VIEWER, False)])
+def test_personal_data_shows_only_to_handlers_and_managers(login, make, org, role, sees):
+    complaint = receive(org)
+    page = login(make.member(org, role)).get(f"/o/{org.slug}/complaints/{complaint.id}").get_data(as_text=True)
+    assert ("sara.ahmadi@example.org" in page) is sees
+    assert ("Sara Ahmadi" in page) is sees
+    assert ("s•••@example.org" in page) is not sees
+
+
+def test_a_script_in_a_description_is_shown_as_text(login, handler, org):
+    complaint = receive(org, description='<script>alert("x")</script> and more')
+    page = login(handler).get(f"/o/{org.slug}/complaints/{complaint.id}").get_data(as_text=True)
+    assert '<script>alert("x")</script>' not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+
+
+def test_register_filters_and_keyset_pages(login, handler, org):
+    now = datetime.now(UTC)
+    for n in range(55):
+        receive(org, received_at=now - timedelta(hours=n), description=f"Complaint number {n}")
+    old = receive(org, received_at=now - timedelta(days=60), description="An old one about billing")
+    client = login(handler)
+    first = client.get(f"/o/{org.slug}/complaints/").get_data(as_text=True)
+    assert first.count('name="ids"') == 50
+    cursor = re.search(r'after=([0-9.]+)', first).group(1)
+    second = client.get(f"/o/{org.slug}/complaints/?after={cursor}").get_data(as_text=True)
+    assert second.count('name="ids"') == 6 and old.reference in second
+    found = client.get(f"/o/{org.slug}/complaints/?q=billing").get_data(as_text=True)
+    assert found.count('name="ids"') == 1
+    overdue = client.get(f"/o/{org.slug}/complaints/?overdue=y").get_data(as_text=True)
+    assert old.reference in overdue and overdue.count('name="ids"') == 1
+
+
+def test_bulk_assignment(login, manager, handler, org):
+    complaints = [receive(org) for _ in range(3)]
+    client = login(manager)
+    response = client.post(f"/o/{org.slug}/complaints/assign",
+                           data={"ids": [str(c.id) for c in complaints[:2]], "assignee_id": str(handler.id)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [db.session.get(Complaint, c.id).assignee_id for c in complaints] == [handler.id, handler.id, None]
+    mine = login(handler).get(f"/o/{org.slug}/complaints/?assignee=me").get_data(as_text=True)
+    assert mine.count('name="ids"') == 2
+
+
+def test_the_overview_shows_every_figure_and_four_charts(login, make, org):
+    for n in range(4):
+        receive(org, received_at=datetime.now(UTC) - timedelta(days=40 * n), channel=("email", "phone")[n % 2])
+    page = login(make.member(org, Role.VIEWER)).get(f"/o/{org.slug}/complaints/overview/").get_data(as_text=True)
+    assert page.count('data-key="') == 21
+    assert re.search(r'data-key="received">4<', page)
+    assert page.count('src="data:image/svg+xml;base64,') == 4
+    assert "Complaints by month and channel" in page
+
+
+def test_closing_offers_the_survey_link_once(login, handler, org):
+    complaint = receive(org, email="")
+    complaint.phone = "0912"
+    client = login(handler)
+    url = f"/o/{org.slug}/complaints/{complaint.id}"
+    for version, (name, data) in enumerate([("assess", {"severity": "low", "complexity": "low", "impact": "low"}),
+                                            ("investigate", {}), ("decide", {"remedy": "Apology", "outcome": "upheld"}),
+                                            ("communicate", {"method": "phone"}), ("close", {"accepted": "yes"})],
+                                           start=1):
+        assert client.post(f"{url}/steps/{name}", data={"version": str(version), **data}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    token = re.search(rf"/p/{org.slug}/survey/([A-Za-z0-9_-]+)", page).group(1)
+    assert client.get(url).get_data(as_text=True).count("/survey/") == 0  # shown once
+    assert client.application.test_client().get(f"/p/{org.slug}/survey/{token}").status_code == 200
+
+
+def test_attachments_download_for_handlers_only(login, make, handler, org):
+    from auditkit.complaints.portal_models import ComplaintAttachment
+    from auditkit.core import storage
+
+    complaint = receive(org)
+    key = storage.save(b"receipt text", suffix=".txt")
+    attachment = ComplaintAttachment(organisation_id=org.id, complaint_id=complaint.id, storage_key=key,
+                                     filename="رسید.txt", media_type="text/plain", size=12, sha256="0" * 64)
+    db.session.add(attachment)
+    db.session.flush()
+    url = f"/o/{org.slug}/complaints/{complaint.id}/attachments/{attachment.id}"
+    response = login(handler).get(url)
+    assert response.status_code == 200 and response.data == b"receipt text"
+    assert "attachment" in response.headers["Content-Disposition"]
+    viewer = login(make.member(org, Role.VIEWER))
+    assert viewer.get(url).status_code == 403
+    assert "1 file, visible to handlers and managers." in viewer.get(
+        f"/o/{org.slug}/complaints/{complaint.id}").get_data(as_text=True)
