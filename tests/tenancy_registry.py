@@ -83,7 +83,14 @@ OBJECT_MAKERS: dict[str, Callable] = {
     "step": lambda make, organisation: "acknowledge",
     "token": lambda make, organisation: "walk-token",  # the public survey link; /p/ pages are not walked
     "attachment_id": lambda make, organisation: _attachment(organisation),
+    "category_id": lambda make, organisation: _category(organisation),
 }
+
+
+def _category(organisation: Organisation) -> int:
+    from auditkit.complaints.categories import add_category
+
+    return add_category(organisation.id, code=secrets.token_hex(4), name="Walk", parent_id=None).id
 
 
 def _attachment(organisation: Organisation) -> int:

@@ -73,3 +73,9 @@ def category_choices(organisation_id: int) -> list[tuple[int, str]]:
                               .order_by(Category.position, Category.id)).scalars().all()
     names = {c.id: c.name for c in rows}
     return [(c.id, f"{names[c.parent_id]} › {c.name}" if c.parent_id in names else c.name) for c in rows]
+
+
+def set_category_active(category: Category, active: bool) -> None:
+    """Retire a category from new complaints (complaints already in it keep it), or bring it back."""
+    category.active = active
+    db.session.flush()

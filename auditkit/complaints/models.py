@@ -40,6 +40,10 @@ class Category(OrganisationOwned, CreatedAtMixin, Base):
 
 class Complaint(OrganisationOwned, TimestampMixin, Versioned, Base):
     __tablename__ = "complaint"
+    # The audit trail is append-only and hash-chained: personal data never goes into it, so anonymising a
+    # complaint removes the data everywhere. The trail still shows that such a field changed, and when.
+    __audit_redact__ = (*PERSONAL_FIELDS, "preferred_language", "satisfaction_comment", "tracking_code_hash",
+                        "survey_token_hash")
     __table_args__ = (
         UniqueConstraint("organisation_id", "reference"),
         UniqueConstraint("organisation_id", "external_id"),

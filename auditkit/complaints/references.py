@@ -4,6 +4,7 @@ concurrent submitters on PostgreSQL wait for each other (SQLite serialises write
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -30,11 +31,11 @@ def format_reference(pattern: str, year: int, seq: int) -> str:
 def check_pattern(pattern: str) -> str | None:
     """Why a reference pattern cannot be used, or None."""
     if "{seq" not in pattern:
-        return "The pattern needs {seq}, such as CMP-{year}-{seq:06}."
+        return _("The pattern needs {seq}, such as CMP-{year}-{seq:06}.")
     try:
         sample = pattern.format(year=2026, seq=1)
     except (KeyError, ValueError, IndexError):
-        return "Use only {year} and {seq} (with an optional width such as {seq:06})."
+        return _("Use only {year} and {seq} (with an optional width such as {seq:06}).")
     if not sample or len(sample) > 40:
-        return "A reference must be 1 to 40 characters long."
+        return _("A reference must be 1 to 40 characters long.")
     return None

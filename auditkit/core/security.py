@@ -50,6 +50,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "complaint.transition": frozenset({M, H}),
     "complaint.assign": frozenset({M, H}),
     "complaint.anonymise": frozenset({M}),
+    "complaint.settings": frozenset({M}),
 }
 
 
