@@ -5,6 +5,7 @@ lengths (and document them in the OpenAPI document); the services decide everyth
 
 from __future__ import annotations
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, post_load, validate
 
 from auditkit.complaints.intake import LIMITS, NewComplaint
@@ -13,7 +14,6 @@ from auditkit.complaints.models import CHANNELS, SEVERITIES
 from auditkit.complaints.queries import SORTS
 from auditkit.complaints.states import TRANSITIONS, Status
 from auditkit.core.i18n import LOCALES
-from flask_smorest.fields import Upload
 
 STATUSES = [status.value for status in Status]
 MAX_PAGE = 200
