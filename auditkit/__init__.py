@@ -62,7 +62,9 @@ def _register_blueprints(app: Flask) -> None:
     from auditkit.accounts import views as accounts
     from auditkit.api import init_api
     from auditkit.complaints import overview as complaint_overview
+    from auditkit.complaints import portal as complaint_portal
     from auditkit.complaints import settings_views as complaint_settings
+    from auditkit.complaints import transfer_views as complaint_transfer
     from auditkit.complaints import views as complaints
     from auditkit.orgs import admin_views as org_admin
     from auditkit.orgs import tenancy
@@ -75,8 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     headers.init_app(app)
     template_helpers.init_app(app)
     for blueprint in (web.bp, accounts.bp, account_admin.bp, org_admin.bp, orgs.bp, standard.bp, complaints.bp,
-                      complaint_overview.bp, complaint_settings.bp):
+                      complaint_overview.bp, complaint_settings.bp, complaint_transfer.bp,
+                      complaint_portal.bp):  # the portal: /p/<slug>/, no sign-in
         app.register_blueprint(blueprint)
-    from auditkit.complaints.portal import bp as portal_bp  # the public complaint portal, /p/<slug>/
-    app.register_blueprint(portal_bp)
     init_api(app)

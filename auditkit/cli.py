@@ -164,7 +164,12 @@ def audit_trail_verify(slug: str | None) -> None:
 
 
 def register(app: Flask) -> None:
+    from auditkit.complaints.anonymise_cli import anonymise_command
+    from auditkit.complaints.transfer_cli import complaints_group
     from auditkit.standard.cli import checklists_group
 
-    for command in (demo_command, setup_command, tokens_group, users_group, audit_trail_group, checklists_group):
+    if anonymise_command.name not in complaints_group.commands:
+        complaints_group.add_command(anonymise_command)  # `auditkit complaints import | anonymise`
+    for command in (demo_command, setup_command, tokens_group, users_group, audit_trail_group, checklists_group,
+                    complaints_group):
         app.cli.add_command(command)

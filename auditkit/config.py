@@ -57,6 +57,8 @@ class Defaults:
     PORTAL_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     PORTAL_ATTACHMENTS_MAX_BYTES = 25 * 1024 * 1024
     PORTAL_ATTACHMENTS_MAX_COUNT = 10
+    # Demo complaints seeded per demo organisation by `auditkit demo` (0: none).
+    DEMO_COMPLAINTS = 5000
     API_TITLE = "AuditKit API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.1.0"

@@ -11,20 +11,22 @@ from sqlalchemy import select
 from auditkit.accounts.models import User
 from auditkit.accounts.passwords import hash_password, verify_password
 from auditkit.accounts.services import create_user, find_user
+from auditkit.complaints.demo import seed_complaints
 from auditkit.core.security import Role
 from auditkit.extensions import db
 from auditkit.orgs.models import Membership, Organisation
 from auditkit.orgs.services import create_organisation, organisation_by_slug
 
 ORGANISATIONS = [
-    {"slug": "demo-telecom", "name": "Demo Telecom", "locale": "en", "timezone": "Asia/Tehran"},
-    {"slug": "demo-insurance", "name": "Demo Insurance", "locale": "zh_Hans", "timezone": "Asia/Shanghai"},
+    {"slug": "demo-telecom", "name": "Demo Telecom", "locale": "zh_Hans", "timezone": "Asia/Shanghai"},
+    {"slug": "demo-insurance", "name": "Demo Insurance", "locale": "fa", "timezone": "Asia/Tehran"},
 ]
 ADMIN_EMAIL = "admin@demo.example"
 CONSULTANT_EMAIL = "consultant@demo.example"
 
 # Feature seeders: each takes the demo organisations by slug and adds its records, idempotently.
 SEEDERS: list[Callable[[dict[str, Organisation]], None]] = []
+SEEDERS.append(seed_complaints)
 
 
 def _user(email: str, password: str, name: str, *, admin: bool = False) -> User:

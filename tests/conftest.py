@@ -114,6 +114,7 @@ def app(database_url, instance_path) -> Iterator[Flask]:
         "SECRET_KEY": "t" * 48,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
+        "DEMO_COMPLAINTS": 0,  # tests that want demo complaints seed them themselves
     })
     application.test_client_class = RequestIsolatingClient
     with application.app_context():
@@ -162,6 +163,8 @@ def _sqlite_real_savepoints(connection) -> Callable[[], None]:
 
 def _empty_all_tables() -> None:
     with db.engine.begin() as connection:
+        # The category tree refers to itself (ON DELETE RESTRICT): cut the links first.
+        connection.execute(db.metadata.tables["complaint_category"].update().values(parent_id=None))
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
 

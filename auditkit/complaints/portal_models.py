@@ -20,6 +20,7 @@ class ComplaintAttachment(OrganisationOwned, CreatedAtMixin, Base):
     type read from the content when it was accepted."""
 
     __tablename__ = "complaint_attachment"
+    __audit_redact__ = ("filename",)  # a file name can name a person; the trail keeps no personal data
     __table_args__ = (Index("ix_complaint_attachment_complaint", "complaint_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

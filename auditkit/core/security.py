@@ -50,6 +50,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "complaint.transition": frozenset({M, H}),
     "complaint.assign": frozenset({M, H}),
     "complaint.anonymise": frozenset({M}),
+    "complaint.import": frozenset({M, H}),
+    "complaint.export": ALL_ROLES,  # personal data masked for roles without complaint.view_personal
     "complaint.settings": frozenset({M}),
 }
 
