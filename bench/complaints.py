@@ -1,0 +1,175 @@
+"""Benchmark of the complaint register at scale (issue 4): import rate and peak memory beside a raw
+executemany of the same rows, and server time of the register's first page and page 10,000, a filtered
+page, the KPI overview over 12 months and a complaint's page (with its SQL query count) at the 95th
+percentile. Not part of the test suite.
+
+    .venv/bin/python bench/complaints.py --engine sqlite --rows 1000000
+    .venv/bin/python bench/complaints.py --engine postgresql --rows 1000000
+
+Each run builds its own database (a file in a temporary folder, or a PostgreSQL schema `bench`)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import resource
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+
+from auditkit import create_app
+from auditkit.core.security import Actor, Role
+from auditkit.extensions import db
+
+CHANNELS = ("phone", "web_form", "email", "in_person", "letter", "social_media", "api")
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def write_csv(path: Path, rows: int) -> None:
+    rng = random.Random(7)
+    start = datetime.now(UTC) - timedelta(days=540)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["external_id", "received_at", "channel", "complainant_name", "email", "category",
+                      "product", "description"])
+        for n in range(rows):
+            at = start + timedelta(seconds=rng.randrange(540 * 86400))
+            out.writerow([f"b-{n}", at.isoformat(), rng.choice(CHANNELS), f"Customer {n}",
+                          f"c{n % 50000}@example.org",
+                          rng.choice(("billing", "service", "product", "other")), f"Plan {n % 20}",
+                          f"Complaint {n}: the service stopped working and nobody called back."])
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[-1] if len(samples) >= 2 else samples[0]
+
+
+def timed(client, url: str, repeats: int = 20) -> tuple[float, int]:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return p95(times), response
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="auditkit-bench-"))
+    if args.engine == "sqlite":
+        url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    else:
+        admin = create_engine(PG, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS bench CASCADE"))
+            connection.execute(text("CREATE SCHEMA bench"))
+        url = f"{PG}?options=-csearch_path%3Dbench"
+    import os
+
+    os.environ["AUDITKIT_INSTANCE_PATH"] = str(folder)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "b" * 48, "WTF_CSRF_ENABLED": False})
+    source = folder / "complaints.csv"
+    write_csv(source, args.rows)
+    figures = []
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        from auditkit.accounts.models import User
+        from auditkit.complaints.categories import ensure_default_categories
+        from auditkit.complaints.importing import import_complaints
+        from auditkit.orgs.models import Membership, Organisation
+
+        upgrade()
+        organisation = Organisation(name="Bench", slug="bench", settings={})
+        user = User(email="bench@example.org", password_hash="x")
+        db.session.add_all([organisation, user])
+        db.session.flush()
+        db.session.add(Membership(organisation_id=organisation.id, user_id=user.id, role=Role.MANAGER.value))
+        ensure_default_categories(organisation.id)
+        db.session.commit()
+        actor = Actor(user.id, organisation.id, Role.MANAGER, user.email)
+        # The raw baseline: the same rows with a bare executemany into a scratch table.
+        with db.engine.begin() as connection:
+            connection.execute(text("CREATE TABLE raw_rows (external_id varchar(100), received_at varchar(40), "
+                                    "channel varchar(20), name varchar(200), email varchar(320), category varchar(60), "
+                                    "product varchar(200), description text)"))
+        started = time.perf_counter()
+        with db.engine.begin() as connection, source.open(encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            batch = []
+            statement = text("INSERT INTO raw_rows VALUES (:a, :b, :c, :d, :e, :f, :g, :h)")
+            for row in reader:
+                batch.append(dict(zip("abcdefgh", row, strict=True)))
+                if len(batch) == 5000:
+                    connection.execute(statement, batch)
+                    batch = []
+            if batch:
+                connection.execute(statement, batch)
+        raw_rate = args.rows / (time.perf_counter() - started)
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        started = time.perf_counter()
+        with source.open("rb") as handle:
+            report = import_complaints(actor, db.session.get(Organisation, organisation.id), handle,
+                                       file_name=source.name)
+        db.session.commit()
+        rate = args.rows / (time.perf_counter() - started)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the process's peak RSS, MB
+        assert report.written == args.rows, report
+        figures.append(("import rows/s", f"{rate:,.0f}", f"raw executemany {raw_rate:,.0f}/s",
+                        f"{rate / raw_rate:.2f}"))
+        figures.append(("peak memory (process RSS)", f"{peak:,.0f} MB", f"before the import {rss_before:,.0f} MB", ""))
+        slug, user_id = organisation.slug, user.id
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user_id}:1"
+    queries = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *a: queries.append(1))
+    base = f"/o/{slug}/complaints/"
+    first, _ = timed(client, base)
+    with app.app_context():
+        # The cursor of page 10,000 (50 a page): the 500,000th newest complaint, or the deepest that exists.
+        depth = min(args.rows - 1, 499_950)
+        at, ident = db.session.execute(text(
+            "SELECT received_at, id FROM complaint ORDER BY received_at DESC, id DESC LIMIT 1 OFFSET :n"),
+            {"n": depth}).one()
+        at = at if isinstance(at, datetime) else datetime.fromisoformat(at)
+        cursor = f"{int(at.replace(tzinfo=at.tzinfo or UTC).timestamp() * 1_000_000)}.{ident}"
+        one = db.session.execute(text("SELECT id FROM complaint LIMIT 1")).scalar_one()
+    deep, _ = timed(client, f"{base}?after={cursor}")
+    filtered, _ = timed(client, f"{base}?status=received&channel=phone")
+    overview, _ = timed(client, f"/o/{slug}/complaints/overview/", repeats=3)
+    queries.clear()
+    page, _ = timed(client, f"{base}{one}")
+    per_page = len(queries) / 20
+    raw = []
+    with app.app_context():
+        for _ in range(20):
+            started = time.perf_counter()
+            db.session.execute(text("SELECT * FROM complaint ORDER BY received_at DESC, id DESC LIMIT 51")).all()
+            raw.append((time.perf_counter() - started) * 1000)
+    baseline = p95(raw)
+    for name, value in (("register, first page (p95)", first), ("register, page 10,000 (p95)", deep),
+                        ("register filtered by status and channel (p95)", filtered),
+                        ("KPI overview, 12 months (p95 of 3)", overview), ("a complaint's page (p95)", page)):
+        figures.append((name, f"{value:,.1f} ms", f"raw SELECT of a page {baseline:,.1f} ms",
+                        f"{value / baseline:.1f}"))
+    figures.append(("SQL queries per complaint page", f"{per_page:.0f}", "", ""))
+    print(f"\nAuditKit complaint register, {args.rows:,} complaints on {args.engine}\n")
+    print(f"{'figure':<48} {'value':>14}  {'baseline':<34} ratio")
+    for name, value, base_text, ratio in figures:
+        print(f"{name:<48} {value:>14}  {base_text:<34} {ratio}")
+
+
+if __name__ == "__main__":
+    main()
