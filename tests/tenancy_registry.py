@@ -84,7 +84,14 @@ OBJECT_MAKERS: dict[str, Callable] = {
     "token": lambda make, organisation: "walk-token",  # the public survey link; /p/ pages are not walked
     "attachment_id": lambda make, organisation: _attachment(organisation),
     "category_id": lambda make, organisation: _category(organisation),
+    "filter_id": lambda make, organisation: _saved_filter(make, organisation),
 }
+
+
+def _saved_filter(make, organisation: Organisation) -> int:
+    from auditkit.complaints.saved_filters import save_filter
+
+    return save_filter(_actor(make, organisation), secrets.token_hex(4), "status=received").id
 
 
 def _category(organisation: Organisation) -> int:

@@ -178,3 +178,17 @@ def test_attachments_download_for_handlers_only(login, make, handler, org):
     assert viewer.get(url).status_code == 403
     assert "1 file, visible to handlers and managers." in viewer.get(
         f"/o/{org.slug}/complaints/{complaint.id}").get_data(as_text=True)
+
+
+def test_saved_filters_open_again_and_are_personal(login, make, handler, org):
+    client = login(handler)
+    response = client.post(f"/o/{org.slug}/complaints/filters", data={"name": "Overdue phone",
+                                                                      "query": "channel=phone&overdue=y&after=1.2"})
+    assert response.status_code == 302 and response.location.endswith("?channel=phone&overdue=y&after=1.2")
+    page = client.get(f"/o/{org.slug}/complaints/").get_data(as_text=True)
+    assert 'href="/o/alpha/complaints/?channel=phone&amp;overdue=y">Overdue phone</a>' in page  # no cursor kept
+    client.post(f"/o/{org.slug}/complaints/filters", data={"name": "Overdue phone", "query": ""})
+    assert "You already have a filter with this name." in client.get(f"/o/{org.slug}/complaints/").get_data(
+        as_text=True)
+    other = login(make.member(org, Role.HANDLER))
+    assert "Overdue phone" not in other.get(f"/o/{org.slug}/complaints/").get_data(as_text=True)

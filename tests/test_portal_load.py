@@ -17,6 +17,7 @@ import urllib.request
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 from auditkit import create_app
 from auditkit.extensions import db
@@ -47,8 +48,10 @@ def load_database(tmp_path):
         from flask_migrate import upgrade
 
         upgrade()
-        db.session.add(Organisation(name="Load", slug="load", settings={}))
-        db.session.commit()
+        # Its own session on this app's engine: the test's db.session is bound to the suite's database.
+        with Session(db.engine) as session:
+            session.add(Organisation(name="Load", slug="load", settings={}))
+            session.commit()
         db.engine.dispose()
     yield scoped
     reset_postgres(url, SCHEMA)

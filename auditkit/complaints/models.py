@@ -157,3 +157,15 @@ class ReferenceCounter(OrganisationOwned, Base):
     last: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (UniqueConstraint("organisation_id", "year"),)
+
+
+class SavedFilter(OrganisationOwned, CreatedAtMixin, Base):
+    """A register filter someone saved under a name, to open again in one click."""
+
+    __tablename__ = "complaint_saved_filter"
+    __table_args__ = (UniqueConstraint("organisation_id", "user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str] = mapped_column(String(2000))  # the register's query string, as it was

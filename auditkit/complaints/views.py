@@ -31,13 +31,14 @@ from auditkit.complaints.masking import personal_data
 from auditkit.complaints.models import Complaint
 from auditkit.complaints.portal_models import ComplaintAttachment
 from auditkit.complaints.queries import RegisterFilter, overdue_condition, register_page
+from auditkit.complaints.saved_filters import delete_filter, save_filter, saved_filters
 from auditkit.complaints.states import allowed_from
 from auditkit.core import mail, storage
 from auditkit.core.db import utcnow
 from auditkit.core.errors import NotFound, ValidationFailed
 from auditkit.core.security import current_actor, load_for, requires, scoped
 from auditkit.extensions import db
-from auditkit.web.forms import choices, show_errors
+from auditkit.web.forms import ConfirmForm, choices, show_errors
 
 bp = Blueprint("complaints", __name__, url_prefix="/o/<slug>/complaints", template_folder="templates")
 
@@ -78,7 +79,7 @@ def register():
     args = {k: v for k, v in request.args.items() if k != "after"}
     categories = dict(category_choices(actor.organisation_id))
     return render_template("complaints/register.html", form=form, page=page, overdue=overdue, people=people,
-                           categories=categories,
+                           categories=categories, saved=saved_filters(actor), confirm=ConfirmForm(),
                            args=args, labels=_labels(), assign_form=AssignForm(formdata=None),
                            can_assign=actor.can("complaint.assign"))
 
@@ -86,6 +87,34 @@ def register():
 def _labels() -> dict:
     return {"status": STATUS_LABELS, "channel": CHANNEL_LABELS, "severity": SEVERITY_LABELS,
             "method": METHOD_LABELS, "outcome": OUTCOME_LABELS}
+
+
+@bp.route("/filters", methods=["POST"])
+@requires("complaint.view")
+def save_current_filter():
+    actor = current_actor()
+    if not ConfirmForm().validate_on_submit():
+        raise ValidationFailed({"_": _("The form had expired. Please submit it again.")})
+    query = request.form.get("query", "")
+    try:
+        save_filter(actor, request.form.get("name", ""), query)
+    except ValidationFailed as error:
+        db.session.rollback()
+        flash(" ".join(m for ms in error.fields.values() for m in ms), "danger")
+    else:
+        db.session.commit()
+        flash(_("Filter saved."), "success")
+    return redirect(url_for(".register") + (f"?{query}" if query else ""))
+
+
+@bp.route("/filters/<int:filter_id>/delete", methods=["POST"])
+@requires("complaint.view")
+def delete_saved_filter(filter_id: int):
+    if not ConfirmForm().validate_on_submit():
+        raise ValidationFailed({"_": _("The form had expired. Please submit it again.")})
+    delete_filter(current_actor(), filter_id)
+    db.session.commit()
+    return redirect(url_for(".register"))
 
 
 @bp.route("/new", methods=["GET", "POST"])
