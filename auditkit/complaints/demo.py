@@ -27,8 +27,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import insert, select
 
 from auditkit.accounts.models import User
 from auditkit.complaints.assignment import HANDLING_ROLES
@@ -36,8 +35,8 @@ from auditkit.complaints.categories import ensure_default_categories
 from auditkit.complaints.clock import due_at
 from auditkit.complaints.demo_profiles import INSURANCE, PROFILES, TELECOM, Profile  # noqa: F401 - re-exported
 from auditkit.complaints.intake import hash_code
-from auditkit.complaints.models import SEVERITIES, Category, Complaint, ComplaintEvent, ReferenceCounter
-from auditkit.complaints.references import format_reference
+from auditkit.complaints.models import SEVERITIES, Category, Complaint, ComplaintEvent
+from auditkit.complaints.references import format_reference, reserve_block
 from auditkit.complaints.settings import ComplaintSettings, settings_of
 from auditkit.complaints.states import TRANSITIONS, Status
 from auditkit.core.db import utcnow
@@ -372,19 +371,6 @@ class _Generator:
 
 # --- writing -------------------------------------------------------------------------------------------
 
-def reserve_sequences(organisation_id: int, year: int, count: int) -> int:
-    """Take `count` consecutive reference numbers of the year with one UPDATE; returns the first."""
-    counters = ReferenceCounter.__table__
-    connection = db.session.connection()
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    connection.execute(dialect_insert(counters).values(organisation_id=organisation_id, year=year, last=0)
-                       .on_conflict_do_nothing())
-    last = connection.execute(
-        update(counters).where(counters.c.organisation_id == organisation_id, counters.c.year == year)
-        .values(last=counters.c.last + count).returning(counters.c.last)).scalar_one()
-    return last - count + 1
-
-
 def has_demo_complaints(organisation_id: int) -> bool:
     return db.session.execute(select(Complaint.id).where(
         Complaint.organisation_id == organisation_id, Complaint.external_id.like(f"{DEMO_PREFIX}%")).limit(1)
@@ -425,7 +411,7 @@ def seed_organisation_complaints(organisation: Organisation, profile: Profile, *
     for story in stories:
         by_year.setdefault(story.row["received_at"].astimezone(settings.calendar_zone()).year, []).append(story.row)
     for year, rows in by_year.items():
-        first = reserve_sequences(organisation.id, year, len(rows))
+        first = reserve_block(organisation.id, year, len(rows))
         for seq, row in enumerate(rows, start=first):
             row["reference"] = format_reference(settings.pattern, year, seq)
     db.session.execute(insert(Complaint.__table__), [story.row for story in stories])

@@ -12,16 +12,23 @@ from auditkit.complaints.models import ReferenceCounter
 from auditkit.extensions import db
 
 
-def next_sequence(organisation_id: int, year: int) -> int:
+def reserve_block(organisation_id: int, year: int, count: int = 1) -> int:
+    """Reserve `count` consecutive numbers of the organisation's year and return the first (imports and the
+    demo take thousands in one update)."""
     counters = ReferenceCounter.__table__
     connection = db.session.connection()
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     connection.execute(insert(counters).values(organisation_id=organisation_id, year=year, last=0)
                        .on_conflict_do_nothing())
-    return connection.execute(
+    last = connection.execute(
         update(counters).where(counters.c.organisation_id == organisation_id, counters.c.year == year)
-        .values(last=counters.c.last + 1).returning(counters.c.last)
+        .values(last=counters.c.last + count).returning(counters.c.last)
     ).scalar_one()
+    return last - count + 1
+
+
+def next_sequence(organisation_id: int, year: int) -> int:
+    return reserve_block(organisation_id, year)
 
 
 def format_reference(pattern: str, year: int, seq: int) -> str:

@@ -4,7 +4,7 @@
 from auditkit.complaints.importing.rules import FIELDS, Problem, RowRules, default_mapping, resolve_mapping
 from auditkit.complaints.importing.service import ImportReport, Progress, import_complaints
 from auditkit.complaints.importing.tables import Table, UnreadableFile, open_table
-from auditkit.complaints.importing.writing import reserve_block
+from auditkit.complaints.references import reserve_block
 
 __all__ = ["FIELDS", "ImportReport", "Problem", "Progress", "RowRules", "Table", "UnreadableFile", "default_mapping",
            "import_complaints", "open_table", "reserve_block", "resolve_mapping"]

@@ -49,9 +49,9 @@ from auditkit.complaints.importing.rules import (
     resolve_mapping,
 )
 from auditkit.complaints.importing.tables import Table, UnreadableFile, open_table
-from auditkit.complaints.importing.writing import insert_rows, reserve_block, reserve_ids
+from auditkit.complaints.importing.writing import insert_rows, reserve_ids
 from auditkit.complaints.models import CHANNELS, Complaint, ComplaintEvent
-from auditkit.complaints.references import format_reference
+from auditkit.complaints.references import format_reference, reserve_block
 from auditkit.complaints.states import Status
 from auditkit.core.db import utcnow
 from auditkit.core.errors import NotFound

@@ -3,29 +3,10 @@ the driver (COPY on PostgreSQL, executemany on SQLite) inside the caller's trans
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from auditkit.complaints.models import Complaint, ReferenceCounter
-from auditkit.extensions import db
-
-
-def reserve_block(organisation_id: int, year: int, count: int) -> int:
-    """Reserve `count` consecutive reference numbers of the organisation's year and return the first: one
-    UPDATE … RETURNING on the counter row, whose lock keeps concurrent writers apart (references.py)."""
-    counters = ReferenceCounter.__table__
-    connection = db.session.connection()
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    connection.execute(dialect_insert(counters).values(organisation_id=organisation_id, year=year, last=0)
-                       .on_conflict_do_nothing())
-    last = connection.execute(
-        update(counters).where(counters.c.organisation_id == organisation_id, counters.c.year == year)
-        .values(last=counters.c.last + count).returning(counters.c.last)).scalar_one()
-    return last - count + 1
-
-
-
+from auditkit.complaints.models import Complaint
 
 
 def reserve_ids(connection, count: int) -> list[int]:
