@@ -51,10 +51,12 @@ class Complaint(OrganisationOwned, TimestampMixin, Versioned, Base):
         CheckConstraint(_in("channel", CHANNELS), name="channel"),
         CheckConstraint(_in("severity", SEVERITIES, nullable=True), name="severity"),
         CheckConstraint("satisfaction_rating IS NULL OR satisfaction_rating BETWEEN 1 AND 5", name="rating"),
-        # The register's list: newest first within an organisation, filtered by status.
+        # The register's list: newest first within an organisation, filtered by status, channel or category.
+        # Each ends with (received_at, id), the keyset order, so a filtered page reads only its rows.
         Index("ix_complaint_register", "organisation_id", "received_at", "id"),
-        Index("ix_complaint_status", "organisation_id", "status", "received_at"),
-        Index("ix_complaint_category", "organisation_id", "category_id", "received_at"),
+        Index("ix_complaint_status", "organisation_id", "status", "received_at", "id"),
+        Index("ix_complaint_channel", "organisation_id", "channel", "received_at", "id"),
+        Index("ix_complaint_category", "organisation_id", "category_id", "received_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
