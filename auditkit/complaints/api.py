@@ -8,7 +8,7 @@ import io
 import logging
 from collections.abc import Callable
 
-from flask import send_file, url_for
+from flask import current_app, send_file, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
@@ -44,6 +44,7 @@ from auditkit.complaints.schemas import (
     StepResultSchema,
 )
 from auditkit.complaints.states import TRANSITIONS, allowed_from
+from auditkit.complaints.surveys import send_survey
 from auditkit.core import storage
 from auditkit.core.db import utcnow
 from auditkit.core.errors import DomainError, NotFound, ValidationFailed
@@ -230,6 +231,7 @@ class CloseTransition(MethodView):
         event, token = _carry_out("close", complaint, lambda: lifecycle.close_complaint(actor, complaint, **data))
         db.session.commit()
         url = url_for("portal.survey", slug=_organisation(actor).slug, token=token, _external=True)
+        send_survey(complaint, url, config=current_app.config)  # as the page does; the link is also returned once
         return {"complaint": _shown(complaint, actor), "event": event, "survey_token": token, "survey_url": url}
 
     post.__doc__ = _transition_docs("close") + (

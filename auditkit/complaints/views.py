@@ -4,7 +4,6 @@ complaint taken by phone or in person, the forms for exactly the next allowed st
 from __future__ import annotations
 
 import io
-import smtplib
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -33,7 +32,8 @@ from auditkit.complaints.portal_models import ComplaintAttachment
 from auditkit.complaints.queries import RegisterFilter, overdue_condition, register_page
 from auditkit.complaints.saved_filters import delete_filter, save_filter, saved_filters
 from auditkit.complaints.states import allowed_from
-from auditkit.core import mail, storage
+from auditkit.complaints.surveys import send_survey
+from auditkit.core import storage
 from auditkit.core.db import utcnow
 from auditkit.core.errors import NotFound, ValidationFailed
 from auditkit.core.security import current_actor, load_for, requires, scoped
@@ -224,16 +224,7 @@ def _offer_survey(found: Complaint, token: str) -> None:
     """Send the complainant the survey link (8.3) when mail is on and they gave an email; else give the link
     to the handler to pass on. The link is shown this once: only its hash is kept."""
     link = url_for("portal.survey", slug=g.organisation.slug, token=token, _external=True)
-    sent = False
-    if found.email:
-        text = _("Thank you for your patience with complaint %(reference)s. How did we handle it? Tell us here "
-                 "(one minute, five stars): %(link)s", reference=found.reference, link=link)
-        try:
-            sent = mail.send_mail(found.email, _("How did we handle your complaint %(reference)s?",
-                                                 reference=found.reference), text, config=current_app.config)
-        except (OSError, smtplib.SMTPException):
-            current_app.logger.exception("survey mail for %s failed", found.reference)
-    if sent:
+    if send_survey(found, link, config=current_app.config):
         flash(_("The satisfaction survey was sent to the complainant."), "info")
     else:
         flash(_("Give the complainant this satisfaction survey link (shown once): %(link)s", link=link), "info")
