@@ -382,8 +382,44 @@ def test_all_keys_take_a_handful_of_queries(register):
     finally:
         event.remove(bind, "before_cursor_execute", count)
     print(f"compute(all {len(ALL_KEYS)} keys) issued {len(statements)} SQL queries")
-    # One for counts and ratios, one for medians and the percentile, one for repeat complainants, five breakdowns.
-    assert len(statements) <= 8
+    # One for counts and ratios per scope (window, closed, current), one for medians and the percentile, one for
+    # repeat complainants, five breakdowns.
+    assert len(statements) <= 10
+
+
+MONTHLY = [key for key in FIGURES if metrics.monthly(key)]
+
+
+def test_each_month_of_a_series_is_that_month_alone(register):
+    organisation = register.organisation
+    result = metrics.series(organisation, MONTHLY, WINDOW, now=NOW, split="channel")
+    months = metrics.months_of(organisation, WINDOW)
+    # Tehran's months: c15 (03-31 21:00 UTC) is April there; c20 (01-01 00:00 UTC) is January.
+    assert result.months == ["2025-01", "2025-02", "2025-03", "2025-04"]
+    assert result.values["received"] == [6, 6, 7, 1]
+    assert result.total == metrics.compute(organisation, MONTHLY, WINDOW, now=NOW)
+    assert "per_1000_customers" in MONTHLY and "satisfaction_avg" in MONTHLY and "closed" not in MONTHLY
+    for i, (_label, start, end) in enumerate(months):
+        alone = metrics.compute(organisation, MONTHLY, Window(start, end), now=NOW)
+        assert {key: result.values[key][i] for key in MONTHLY} == alone
+        for channel, figures in result.split.items():
+            by_channel = metrics.compute(organisation, MONTHLY, Window(start, end), Filter(channel=channel), now=NOW)
+            assert {key: figures[key][i] for key in MONTHLY} == by_channel, (channel, i)
+    assert sorted(result.split) == sorted(channel for channel, _ in metrics.figure(organisation, "by_channel",
+                                                                                    WINDOW, now=NOW))
+
+
+def test_a_series_refuses_figures_that_are_not_monthly(register):
+    for key in ("closed", "overdue", "ack_median_hours", "repeat_complainant_pct", "by_month"):
+        with pytest.raises(ValueError, match="not a monthly figure"):
+            metrics.series(register.organisation, ["received", key], WINDOW, now=NOW)
+    with pytest.raises(ValueError, match="cannot split"):
+        metrics.series(register.organisation, ["received"], WINDOW, split="email")
+    with pytest.raises(KeyError):
+        metrics.series(register.organisation, ["complaints_per_fortnight"], WINDOW)
+    empty = metrics.series(register.organisation, ["received", "satisfaction_avg"], Window(t(3, 1), t(3, 1)))
+    assert empty == metrics.Series([], {"received": [], "satisfaction_avg": []}, {},
+                                   {"received": 0, "satisfaction_avg": None})
 
 
 PG_SCHEMA = "metrics_cross_engine"

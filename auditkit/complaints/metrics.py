@@ -39,10 +39,12 @@ otherwise. "Open" = any status but closed, withdrawn and rejected. `now` = the m
 
 Percentages are floats of 1 decimal, None when the denominator is 0; counts come from SQL, the division and
 rounding happen once in Python, so both engines give the same float. Durations are counted in SQL in whole
-seconds; an order statistic is fetched with ORDER BY ... LIMIT/OFFSET, never by loading the durations. Ties
-in a breakdown are ordered by label in code-point order on both engines. `compute()` of every key issues 8
-queries: one for all counts and ratios, one for the order statistics, one for repeat complainants and one
-per breakdown.
+seconds; an order statistic is picked in SQL by row_number() over the durations, never by loading them. Ties
+in a breakdown are ordered by label in code-point order on both engines. `compute()` of every key issues 10
+queries: one per scope (window, closed, current) for the counts and ratios, each reading only its scope's
+rows; one for the order statistics, one for repeat complainants and one per breakdown. `series()` gives the
+figures that add up month by month (counts, ratios, means, the rate per customers), per month and split by a
+field, in one grouped query.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ C = Complaint
 TOP_PRODUCTS = 20
 OTHER = "other"
 HOUR, DAY = 3600, 86400
+_EVERYONE = true()  # the base of a figure over the whole population: count(*)
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ def _specs(now: datetime) -> dict[str, _Spec]:
     ack_overdue = and_(C.acknowledged_at.is_(None), C.ack_due_at < now)
     response_overdue = and_(C.communicated_at.is_(None), is_open, C.response_due_at < now)
     answered = C.survey_answered_at.is_not(None)
-    everyone = true()
+    everyone = _EVERYONE
 
     def pct(base, hit) -> _Spec:
         return _Spec("pct", "window", base, hit)
@@ -195,42 +198,57 @@ def _pct(hit: int, n: int) -> float | None:
 
 # --- figures ----------------------------------------------------------------------------------------------
 
-def _totals(where, scopes, specs: dict[str, _Spec], keys: list[str]) -> dict[str, Any]:
-    """One SELECT of conditional aggregates over the union of the scopes the keys need."""
-    columns, used = [], set()
+def _aggregates(specs: dict[str, _Spec], keys: list[str]) -> list[ColumnElement[Any]]:
+    """The conditional counts (and the sum of a mean) behind the keys, within one scope's WHERE."""
+    columns = []
     for key in keys:
         spec = specs[key]
-        inside = and_(scopes[spec.scope], spec.base)
-        columns.append(func.count(case((inside, 1))).label(f"{key}__n"))
+        columns.append(func.count() if spec.base is _EVERYONE else func.count(case((spec.base, 1))))
+        columns[-1] = columns[-1].label(f"{key}__n")
         if spec.hit is not None:
-            columns.append(func.count(case((and_(inside, spec.hit), 1))).label(f"{key}__hit"))
+            columns.append(func.count(case((and_(spec.base, spec.hit), 1))).label(f"{key}__hit"))
         if spec.kind == "mean":
-            columns.append(func.sum(case((inside, C.satisfaction_rating))).label(f"{key}__sum"))
-        used.add(spec.scope)
-    if not columns:
-        return {}
-    statement = select(*columns).where(*where, or_(*(scopes[scope] for scope in sorted(used))))
-    return db.session.execute(statement).one()._asdict()
+            columns.append(func.sum(case((spec.base, C.satisfaction_rating))).label(f"{key}__sum"))
+    return columns
 
 
-def _order_statistics(where, scopes, specs: dict[str, _Spec], keys: list[str],
-                      totals: dict[str, Any]) -> dict[str, float | None]:
-    """Medians and 90th percentiles: each fetches its one or two rows by rank, all in one UNION ALL."""
+def _totals(where, scopes, specs: dict[str, _Spec], keys: list[str]) -> dict[str, Any]:
+    """One SELECT of conditional aggregates per scope the keys need: each reads only its scope's rows."""
+    totals: dict[str, Any] = {}
+    for scope in sorted({specs[key].scope for key in keys}):
+        columns = _aggregates(specs, [key for key in keys if specs[key].scope == scope])
+        totals.update(db.session.execute(select(*columns).where(*where, scopes[scope])).one()._asdict())
+    return totals
+
+
+def _value(organisation: Organisation, spec: _Spec, key: str, sums: dict[str, Any]) -> Any:
+    """A count, percentage, mean or rate from its aggregates."""
+    n = sums[f"{key}__n"]
+    if spec.kind == "pct":
+        return _pct(sums[f"{key}__hit"], n)
+    if spec.kind == "mean":
+        return round(int(sums[f"{key}__sum"]) / n, 2) if n else None
+    if spec.kind == "per_1000":
+        return _per_1000(organisation, n)
+    return n
+
+
+def _order_statistics(where, scopes, specs: dict[str, _Spec], keys: list[str]) -> dict[str, float | None]:
+    """Medians and 90th percentiles, all in one UNION ALL: each ranks its durations with row_number() beside
+    their count and keeps the one or two rows at the rank it needs."""
     parts = []
     for tag, key in enumerate(keys):
-        spec, n = specs[key], totals[f"{key}__n"]
-        if not n:
-            continue
-        if spec.kind == "median":
-            offset, limit = (n - 1) // 2, 2 - n % 2
-        else:
-            offset, limit = -(-9 * n // 10) - 1, 1
+        spec = specs[key]
         later, earlier, _unit = spec.span
         seconds = _seconds(later, earlier)
-        ranked = (select(literal_column(str(tag)).label("tag"), seconds.label("seconds"))
-                  .where(*where, scopes[spec.scope], spec.base)
-                  .order_by(seconds).offset(offset).limit(limit).subquery())
-        parts.append(select(ranked.c.tag, ranked.c.seconds))
+        ranked = (select(seconds.label("seconds"), func.row_number().over(order_by=seconds).label("rank"),
+                         func.count().over().label("n"))
+                  .where(*where, scopes[spec.scope], spec.base).subquery())
+        if spec.kind == "median":  # the middle one, or the middle two of an even count
+            wanted = ranked.c.rank.between((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)
+        else:  # nearest rank: the ceil(0.9 n)-th
+            wanted = ranked.c.rank == (9 * ranked.c.n + 9) // 10
+        parts.append(select(literal_column(str(tag)).label("tag"), ranked.c.seconds).where(wanted))
     values: dict[int, list[float]] = defaultdict(list)
     if parts:
         statement = parts[0] if len(parts) == 1 else union_all(*parts)
@@ -306,15 +324,19 @@ def months_of(organisation: Organisation, window: Window) -> list[tuple[str, dat
     return months
 
 
+def _month_index(months: list[tuple[str, datetime, datetime]]) -> ColumnElement[Any]:
+    """The position of a complaint's month among `months`, for a population already within them. Month
+    boundaries in a time zone cannot be computed in SQLite: the CASE picks the first month whose end is later
+    than the received time."""
+    return case(*((C.received_at < upper, literal_column(str(i))) for i, (_, _, upper) in enumerate(months[:-1])),
+                else_=literal_column(str(len(months) - 1)))
+
+
 def _by_month(organisation, window, population) -> list[tuple[str, int]]:
     months = months_of(organisation, window)
     if not months:
         return []
-    # Month boundaries in a time zone cannot be computed in SQLite: the CASE picks the first month whose
-    # end is later than the received time (the population already lies within the window).
-    index = case(*((C.received_at < upper, literal_column(str(i))) for i, (_, _, upper) in enumerate(months[:-1])),
-                 else_=literal_column(str(len(months) - 1)))
-    tagged = select(index.label("month")).where(*population).subquery()
+    tagged = select(_month_index(months).label("month")).where(*population).subquery()
     counts = dict(db.session.execute(select(tagged.c.month, func.count()).group_by(tagged.c.month)).all())
     return [(label, counts.get(i, 0)) for i, (label, _, _) in enumerate(months)]
 
@@ -336,30 +358,89 @@ def compute(organisation: Organisation, keys: Iterable[str], window: Window, fil
     specs, scopes = _specs(now or utcnow()), _scopes(window)
     where = _where(organisation, filter)
     population = [*where, scopes["window"]]
-    aggregated = [key for key in keys if key in specs and specs[key].kind != "repeat"]
-    totals = _totals(where, scopes, specs, aggregated)
-    ranked = _order_statistics(where, scopes, specs, [k for k in aggregated if specs[k].kind in ("median", "p90")],
-                               totals)
+    totals = _totals(where, scopes, specs, [key for key in keys if key in specs and specs[key].kind in _ADDITIVE])
+    ranked = _order_statistics(where, scopes, specs, [key for key in keys
+                                                      if key in specs and specs[key].kind in ("median", "p90")])
     result: dict[str, Any] = {}
     for key in keys:
         if key in _BREAKDOWNS:
             result[key] = _BREAKDOWNS[key](organisation, window, population)
             continue
         kind = specs[key].kind
-        n, hit = totals.get(f"{key}__n"), totals.get(f"{key}__hit")
-        if kind == "count":
-            result[key] = n
-        elif kind == "pct":
-            result[key] = _pct(hit, n)
-        elif kind == "mean":
-            result[key] = round(int(totals[f"{key}__sum"]) / n, 2) if n else None
+        if kind in _ADDITIVE:
+            result[key] = _value(organisation, specs[key], key, totals)
         elif kind in ("median", "p90"):
             result[key] = ranked[key]
-        elif kind == "per_1000":
-            result[key] = _per_1000(organisation, n)
         else:
             result[key] = _repeat_complainants(population)
     return result
+
+
+@dataclass(frozen=True)
+class Series:
+    """Figures month by month: `values[key]` holds one value per month of `months`; with a split,
+    `split[value][key]` holds the same for the complaints with that value of the split field; `total[key]`
+    is the figure over the whole window, as compute() gives it."""
+
+    months: list[str]
+    values: dict[str, list[Any]]
+    split: dict[Any, dict[str, list[Any]]]
+    total: dict[str, Any]
+
+
+SPLITS = ("channel", "category_id", "severity")
+_ADDITIVE = ("count", "pct", "mean", "per_1000")  # kinds whose aggregates add up across months
+
+
+def monthly(key: str) -> bool:
+    """Whether series() can give the figure month by month."""
+    spec = _specs(utcnow()).get(key)
+    return spec is not None and spec.scope == "window" and spec.kind in _ADDITIVE
+
+
+def series(organisation: Organisation, keys: Iterable[str], window: Window, filter: Filter | None = None,
+           now: datetime | None = None, split: str | None = None) -> Series:
+    """The counts, percentages, means and rates of the window's population for every calendar month of the
+    window (in the organisation's time zone), each month's value as compute() would give it for that month
+    alone, and the whole window's; with `split` ("channel", "category_id" or "severity"), also per value of
+    that field. One grouped query. Refuses (ValueError) keys that are not counted over the window's
+    population (see monthly()), and an unknown split."""
+    keys = list(dict.fromkeys(keys))
+    _check(keys)
+    specs = _specs(now or utcnow())
+    unfit = [key for key in keys if not monthly(key)]
+    if unfit:
+        raise ValueError(f"not a monthly figure: {', '.join(unfit)}")
+    if split is not None and split not in SPLITS:
+        raise ValueError(f"cannot split by {split}")
+    months = months_of(organisation, window)
+    labels = [label for label, _, _ in months]
+    nothing = defaultdict(int)
+    if not months or not keys:
+        return Series(labels, {key: [_value(organisation, specs[key], key, nothing) for _ in months]
+                               for key in keys}, {}, {key: _value(organisation, specs[key], key, nothing)
+                                                      for key in keys})
+    month = _month_index(months).label("month")
+    groups = [month] + ([getattr(C, split).label("split")] if split else [])
+    statement = (select(*groups, *_aggregates(specs, keys))
+                 .where(*_where(organisation, filter), _scopes(window)["window"]).group_by(*groups))
+    per_month: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    per_split: dict[Any, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    whole: dict[str, int] = defaultdict(int)
+    for row in db.session.execute(statement).mappings():
+        index = int(row["month"])
+        for name, amount in row.items():
+            if name not in ("month", "split"):
+                per_month[index][name] += amount or 0
+                whole[name] += amount or 0
+                if split:
+                    per_split[row["split"]][index][name] += amount or 0
+
+    def values(sums: dict[int, dict[str, int]]) -> dict[str, list[Any]]:
+        return {key: [_value(organisation, specs[key], key, sums[i]) for i in range(len(months))] for key in keys}
+
+    return Series(labels, values(per_month), {value: values(sums) for value, sums in per_split.items()},
+                  {key: _value(organisation, specs[key], key, whole) for key in keys})
 
 
 def figure(organisation: Organisation, key: str, window: Window, filter: Filter | None = None,

@@ -55,18 +55,17 @@ def _window() -> metrics.Window:
 def overview():
     organisation = g.organisation
     window = _window()
-    figures = metrics.compute(organisation, [*FIGURES, "by_month", "by_channel", "by_category"], window)
-    months = [label for label, _count in figures["by_month"]]
-    per_channel = {}
-    for channel, _count in figures["by_channel"]:
-        counts = dict(metrics.figure(organisation, "by_month", window, metrics.Filter(channel=channel)))
-        per_channel[str(CHANNEL_LABELS.get(channel, channel))] = [counts.get(m, 0) for m in months]
-    within = {"ack": [], "resolve": []}
-    for _label, start, end in metrics.months_of(organisation, window):
-        month = metrics.compute(organisation, ["ack_within_target_pct", "resolve_within_target_pct"],
-                                metrics.Window(max(start, window.start), min(end, window.end)))
-        within["ack"].append(month["ack_within_target_pct"] or 0)
-        within["resolve"].append(month["resolve_within_target_pct"] or 0)
+    # The figures that add up month by month come with the charts' monthly series from one grouped query.
+    by_month = [key for key in FIGURES if metrics.monthly(key)]
+    monthly = metrics.series(organisation, by_month, window, split="channel")
+    figures = {**metrics.compute(organisation, [key for key in FIGURES if key not in by_month] + ["by_category"],
+                                 window), **monthly.total}
+    months = monthly.months
+    channels = sorted(monthly.split, key=lambda channel: (-sum(monthly.split[channel]["received"]), channel))
+    per_channel = {str(CHANNEL_LABELS.get(channel, channel)): monthly.split[channel]["received"]
+                   for channel in channels}
+    within = {name: [value or 0 for value in monthly.values[f"{name}_within_target_pct"]]
+              for name in ("ack", "resolve")}
     categories = [(label.name if label else _("Uncategorised"), count) for label, count in figures["by_category"]]
     titles = {"volumes": _("Complaints by month and channel"),
               "ack": _("Acknowledged within target, in %(unit)s by month", unit="%"),

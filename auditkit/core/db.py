@@ -83,9 +83,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Reports read hundreds of thousands of rows: a 32 MB page cache (the default is 2 MB) and the file
+    # mapped into memory, so repeated reads come from the operating system's cache without copying.
+    cursor.execute("PRAGMA cache_size=-32768")
+    cursor.execute("PRAGMA mmap_size=268435456")
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+@event.listens_for(Engine, "connect")
+def _postgresql_settings(dbapi_connection, _record) -> None:
+    """No JIT compilation: it costs 100-400 ms per statement, more than it saves on the register's reports
+    (a grouped scan of a million complaints takes well under a second without it)."""
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        dbapi_connection.execute("SET jit = off")
+        dbapi_connection.commit()
 
 
 class SharedOrOrganisationOwned:

@@ -59,6 +59,9 @@ class ValidationFailed(DomainError):
     def default_message(self) -> str:
         return _("Some fields need attention.")
 
+    def __str__(self) -> str:  # logs and tracebacks name every field's messages
+        return "; ".join(f"{name}: {' '.join(map(str, messages))}" for name, messages in self.fields.items())
+
 
 class TooManyRequests(DomainError):
     status, code = 429, "too_many_requests"
