@@ -1,30 +1,18 @@
-"""Complaint references such as CMP-2026-000123, unique within an organisation and generated without races:
-the per-organisation, per-year counter row is incremented with UPDATE … RETURNING, whose row lock makes
-concurrent submitters on PostgreSQL wait for each other (SQLite serialises writers anyway)."""
+"""Complaint references such as CMP-2026-000123, unique within an organisation, numbered by the race-free
+counters of core.counters."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from auditkit.complaints.models import ReferenceCounter
-from auditkit.extensions import db
+from auditkit.core import counters
 
 
 def reserve_block(organisation_id: int, year: int, count: int = 1) -> int:
     """Reserve `count` consecutive numbers of the organisation's year and return the first (imports and the
     demo take thousands in one update)."""
-    counters = ReferenceCounter.__table__
-    connection = db.session.connection()
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    connection.execute(insert(counters).values(organisation_id=organisation_id, year=year, last=0)
-                       .on_conflict_do_nothing())
-    last = connection.execute(
-        update(counters).where(counters.c.organisation_id == organisation_id, counters.c.year == year)
-        .values(last=counters.c.last + count).returning(counters.c.last)
-    ).scalar_one()
-    return last - count + 1
+    return counters.reserve(ReferenceCounter.__table__, organisation_id, year, count)
 
 
 def next_sequence(organisation_id: int, year: int) -> int:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from operator import itemgetter
+from operator import gt, itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,10 +32,6 @@ FIELDS = ("external_id", "received_at", "channel", "complainant_name", "complain
 ROW = ("external_id", "received_at", "channel", "complainant_name", "complainant_organisation", "email", "phone",
        "address", "postcode", "country", "representative", "preferred_language", "consent", "product",
        "category_id", "description", "remedy_wanted", "occurred_on")
-# The columns written: a complaint's checked row then what the import sets; its receive event.
-INSERTED = (*ROW, "id", "organisation_id", "reference", "status", "ack_due_at", "response_due_at", "created_at",
-            "updated_at", "version", "escalation_level", "reopen_count")
-EVENT = ("organisation_id", "complaint_id", "at", "actor_id", "actor_label", "kind", "to_status", "clause_key", "data")
 TEXT_FIELDS = ("external_id", "complainant_name", "complainant_organisation", "phone", "address", "postcode",
                "country", "representative", "product", "description", "remedy_wanted")
 EMAIL_MAX = 320
@@ -45,8 +42,7 @@ RECEIVE_CLAUSE = "iso10002:2018:7.2"
 # Persian, Arabic-Indic and full-width digits (and full-width date punctuation) read as ASCII.
 DIGITS = str.maketrans({**{chr(ord(zero) + i): str(i) for zero in "۰٠０" for i in range(10)},
                         "－": "-", "：": ":", "＋": "+"})
-_AS_ROW = itemgetter(*ROW)
-_TRANSLATED = frozenset({"received_at", "occurred_on", "phone", "postcode", "consent"})
+_TEXT_LIMITS = tuple(LIMITS[name] for name in TEXT_FIELDS)
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SEPARATORS = re.compile(r"[\s\-]+")
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
@@ -127,7 +123,7 @@ def resolve_mapping(header: list[str], mapping: dict[Any, str | None] | None) ->
 
 class RowRules:
     """Checks one row against intake's rules; holds what every row shares (the category tree, the time zone,
-    the calendar's due days)."""
+    the calendar's due days) and what rows repeat (channels and email addresses as written, checked once)."""
 
     def __init__(self, organisation: Organisation, header: list[str], columns: dict[int, str]):
         self.settings = settings_of(organisation)
@@ -136,8 +132,12 @@ class RowRules:
         self.columns = sorted(columns.items())
         self.column_of = {f: header[i] for i, f in columns.items()}
         self.width = len(header)
-        self.translated = [f for f in _TRANSLATED if f in self.column_of]
         self.external_index = next((i for i, f in columns.items() if f == "external_id"), None)
+        # What check reads of a row padded with "" to one past its width: each field's column, or that "".
+        self._fields = itemgetter(*(next((i for i, f in columns.items() if f == name), self.width) for name in FIELDS))
+        self._padding = [""] * (self.width + 1)
+        self._channels: dict[str, str] = {}  # a channel as written -> ours
+        self._addresses: dict[str, str | None] = {}  # an email address as written -> self.email's answer
         self.codes: dict[str, int] = {}
         self.names: dict[str, int | None] = {}  # None: several categories have the name
         for ident, code, name in db.session.execute(select(Category.id, Category.code, Category.name).where(
@@ -145,7 +145,12 @@ class RowRules:
             self.codes[code.lower()] = ident
             self.names[name] = None if name in self.names else ident
         self._domains: dict[str, str | None] = {}
-        self._due_days: dict[tuple[date, str], date] = {}
+        self._by_step: dict[str, dict[date, date]] = {"acknowledge": {}, "respond": {}}  # received day -> due day
+        self._utc = organisation.timezone in ("UTC", "Etc/UTC")
+        self._shifts: dict[str, dict[date, timedelta]] = {}
+        # Per step: its duration as a timedelta if it is counted in hours, else None and the step's name.
+        targets = ((step, self.settings.target(None, step)) for step in ("acknowledge", "respond"))
+        self._steps = [(timedelta(hours=d.value), None) if d.unit == "hours" else (None, step) for step, d in targets]
 
     def email(self, value: str) -> str | None:
         """validate_email's normalised address, or None. An ASCII dot-atom local part (what nearly every address
@@ -169,63 +174,114 @@ class RowRules:
         if duration.unit != "business_days":
             return due_at(received, duration, self.settings.calendar)
         local = received.astimezone(self.zone)
-        day = self._due_days.get((local.date(), step))
-        if day is None:
-            noon = datetime.combine(local.date(), time(12), self.zone)
-            day = due_at(noon, duration, self.settings.calendar).astimezone(self.zone).date()
-            self._due_days[(local.date(), step)] = day
-        return datetime.combine(day, local.time(), self.zone).astimezone(UTC)
+        return datetime.combine(self._due_day(local.date(), step), local.time(), self.zone).astimezone(UTC)
+
+    def due_columns(self, received: Sequence[datetime]) -> tuple[list[datetime], list[datetime]]:
+        """`due` of each received time, for acknowledging and for responding; the local times worked out once.
+        In UTC, whose offset never changes, the due time is the received time moved by whole days."""
+        local = received if self._utc else [at.astimezone(self.zone) for at in received]
+        days, times, zone, columns = list(map(datetime.date, local)), None, self.zone, []
+        for hours, step in self._steps:
+            if step is None:
+                columns.append([at + hours for at in received])
+                continue
+            if self._utc:
+                shifts = self._shifts.setdefault(step, {})  # received day -> its due day less that day
+                columns.append([at + (shifts.get(day) or self._shift(day, step))
+                                for at, day in zip(received, days, strict=True)])
+            else:
+                known = self._by_step[step]
+                due = [known.get(day) or self._due_day(day, step) for day in days]
+                times = times or list(map(datetime.time, local))
+                columns.append([datetime.combine(to, at, zone).astimezone(UTC)
+                                for to, at in zip(due, times, strict=True)])
+        return columns[0], columns[1]
+
+    def _shift(self, day: date, step: str) -> timedelta:
+        """How long after a time received on the UTC date `day` a step is due, in UTC: whole days."""
+        self._shifts[step][day] = self._due_day(day, step) - day
+        return self._shifts[step][day]
+
+    def _due_day(self, day: date, step: str) -> date:
+        """The local date a step is due for a complaint received on the local date `day`: the same for any time
+        of that day, so it is worked out at noon, once."""
+        known = self._by_step.setdefault(step, {})
+        if day not in known:
+            noon = datetime.combine(day, time(12), self.zone)
+            known[day] = due_at(noon, self.settings.target(None, step), self.settings.calendar).astimezone(
+                self.zone).date()
+        return known[day]
 
     def check(self, values: list[str]) -> tuple[tuple | None, list[tuple[str | None, str]]]:
         """The row as a ROW tuple plus its year, or None and its problems as (field, message)."""
-        count = len(values)
-        raw = {f: values[i] if i < count else "" for i, f in self.columns}
+        count, width = len(values), self.width
         errors: list[tuple[str | None, str]] = []
-        if count > self.width and any(v.strip() for v in values[self.width:]):
+        if count > width and any(v.strip() for v in values[width:]):
             errors.append((None, _("This row has %(values)d values for %(columns)d columns: a value holding the "
-                                   "separator needs quotes.", values=count, columns=self.width)))
-        for name in self.translated:
-            if not raw[name].isascii():
-                raw[name] = raw[name].translate(DIGITS)
-        out: dict[str, Any] = {}
-        for name in TEXT_FIELDS:
-            value = raw.get(name, "").strip()
-            if len(value) > LIMITS[name]:
-                errors.append((name, _("Use at most %(count)d characters.", count=LIMITS[name])))
-            out[name] = value or None
-        if not out["description"]:
+                                   "separator needs quotes.", values=count, columns=width)))
+        # Every field in FIELDS order, stripped: "" if no column is mapped to it or the row stops short.
+        (external_id, received_at, channel, name, organisation, email, phone, address, postcode, country,
+         representative, language, consent, product, category, description, remedy, occurred) = map(
+            str.strip, self._fields([*values, *self._padding[count:]] if count <= width else [*values[:width], ""]))
+        # Persian, Arabic-Indic and full-width digits read as ASCII where digits are expected.
+        if not received_at.isascii():
+            received_at = received_at.translate(DIGITS)
+        if not occurred.isascii():
+            occurred = occurred.translate(DIGITS)
+        if not phone.isascii():
+            phone = phone.translate(DIGITS)
+        if not postcode.isascii():
+            postcode = postcode.translate(DIGITS)
+        if not consent.isascii():
+            consent = consent.translate(DIGITS)
+        texts = (external_id, name, organisation, phone, address, postcode, country, representative, product,
+                 description, remedy)  # TEXT_FIELDS
+        if any(map(gt, map(len, texts), _TEXT_LIMITS)):
+            for field_name, value in zip(TEXT_FIELDS, texts, strict=True):
+                if len(value) > LIMITS[field_name]:
+                    errors.append((field_name, _("Use at most %(count)d characters.", count=LIMITS[field_name])))
+        if not description:
             errors.append(("description", _("Describe the problem.")))
-        email = raw.get("email", "").strip()
-        out["email"] = (self.email(email) if len(email) <= EMAIL_MAX else None) if email else None
-        if email and out["email"] is None:
-            errors.append(("email", _("Enter a valid email address.")))
-        elif not (email or out["phone"] or out["address"]):
-            errors.append(("email", _("Give at least one way to reach the complainant: email, phone or postal "
-                                      "address.")))
-        out["channel"] = _key(raw.get("channel", "")) or "other"
-        if out["channel"] not in CHANNELS:
+        if email:
+            address_out = self._addresses.get(email, "")  # "": not seen yet (None: seen, and not valid)
+            if address_out == "":
+                if len(self._addresses) > 100_000:
+                    self._addresses.clear()
+                address_out = self._addresses[email] = self.email(email) if len(email) <= EMAIL_MAX else None
+            if address_out is None:
+                errors.append(("email", _("Enter a valid email address.")))
+        else:
+            address_out = None
+            if not (phone or address):
+                errors.append(("email", _("Give at least one way to reach the complainant: email, phone or "
+                                          "postal address.")))
+        channel_out = self._channels.get(channel)
+        if channel_out is None:
+            if len(self._channels) > 1000:
+                self._channels.clear()
+            channel_out = self._channels[channel] = _key(channel) or "other"
+        if channel_out not in CHANNELS:
             errors.append(("channel", _("Use one of: %(values)s.", values=", ".join(CHANNELS))))
-        language = raw.get("preferred_language", "").strip()
-        out["preferred_language"] = _LANGUAGES.get(language.lower().replace("_", "-")) if language else None
-        if language and out["preferred_language"] is None:
+        language_out = _LANGUAGES.get(language.lower().replace("_", "-")) if language else None
+        if language and language_out is None:
             errors.append(("preferred_language", _("Use one of: %(values)s.", values=", ".join(LOCALES))))
-        consent = raw.get("consent", "").strip().lower()
-        out["consent"] = consent in _YES
+        consent = consent.lower()
         if consent not in _YES and consent not in _NO:
             errors.append(("consent", _("Write yes or no.")))
-        category = raw.get("category", "").strip()
-        out["category_id"] = (self.codes.get(category.lower()) or self.names.get(category)) if category else None
-        if category and out["category_id"] is None:
+        category_id = (self.codes.get(category.lower()) or self.names.get(category)) if category else None
+        if category and category_id is None:
             errors.append(("category", _("Several categories have this name; give the category's code.")
                            if category in self.names else
                            _("“%(value)s” is neither the code nor the name of one of the organisation's categories.",
                              value=category)))
-        received = self._received(raw.get("received_at", "").strip(), errors)
-        out["received_at"] = received
-        out["occurred_on"] = self._occurred(raw.get("occurred_on", "").strip(), received, errors)
+        received = self._received(received_at, errors)
+        occurred_on = self._occurred(occurred, received, errors) if occurred else None
         if errors:
             return None, errors
-        return (*_AS_ROW(out), received.astimezone(self.zone).year), errors
+        return (external_id or None, received, channel_out, name or None, organisation or None, address_out,
+                phone or None, address or None, postcode or None, country or None, representative or None,
+                language_out, consent in _YES, product or None, category_id, description or None, remedy or None,
+                occurred_on, received.year if self._utc else received.astimezone(self.zone).year), errors
 
     def _received(self, text: str, errors: list) -> datetime | None:
         if not text:

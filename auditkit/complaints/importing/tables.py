@@ -63,7 +63,7 @@ def _csv_table(source: BinaryIO) -> Table:
     def rows() -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
         for record in reader:
-            if "".join(record).strip():
+            if (record and record[0].strip()) or "".join(record).strip():  # the first value, mostly, says enough
                 yield start, record
             start = reader.line_num + 1
 
