@@ -1,5 +1,6 @@
 """What the two demo organisations' complaints look like: phrase banks in their languages (Chinese for the
-telecom, Persian for the insurer), channels, categories, products and seasons. Data for auditkit.complaints.demo."""
+telecom, Persian for the insurer), channels, categories, products and seasons. Data for auditkit.complaints.demo
+(the register's arrivals) and demo_complaint (each complaint's story)."""
 
 from __future__ import annotations
 

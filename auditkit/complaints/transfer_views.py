@@ -1,10 +1,12 @@
 """Import and export pages under /o/<slug>/complaints/transfer, all usable without JavaScript.
 
-Import in two steps: the upload is checked (CSV or .xlsx, from its content) and kept in core.storage under a
-random key, named in the next form only by a signed token (bound to the organisation and the member); the
-mapping form shows the file's header with a field chosen for each column; "Check" reports every problem and
-writes nothing, "Import" writes (or, with problems, writes nothing and reports them) and deletes the upload.
-Rows rejected under "skip invalid rows" are stored as CSV and offered for download through a signed link.
+Import in two steps: the upload is checked (CSV or .xlsx, from its content) and kept in core.storage as a
+temporary file under a random key, named in the next form only by a signed token (bound to the organisation and
+the member); the mapping form shows the file's header with a field chosen for each column; "Check" reports
+every problem and writes nothing, "Import" writes (or, with problems, writes nothing and reports them) and
+deletes the upload. Rows rejected under "skip invalid rows" are stored as a temporary CSV and offered for
+download through a signed link. Temporary files outlive these tokens' max_age (storage.TEMPORARY_MAX_AGE), so
+an abandoned upload or an old download is swept without breaking a link still valid.
 Export: a filter form like the register's, and the CSV and .xlsx downloads, which take the register's filter
 arguments, so the register can link to them with its own query string.
 """
@@ -43,7 +45,7 @@ from auditkit.web.forms import choices
 bp = Blueprint("complaint_transfer", __name__, url_prefix="/o/<slug>/complaints/transfer",
                template_folder="templates")
 
-UPLOAD_MAX_AGE = 24 * 3600
+UPLOAD_MAX_AGE = 24 * 3600  # seconds; storage.TEMPORARY_MAX_AGE must stay longer than both
 REJECTED_MAX_AGE = 7 * 24 * 3600
 FIELD_LABELS = {
     "external_id": _l("External id (for re-imports)"), "received_at": _l("Received at (date and time)"),
@@ -132,7 +134,7 @@ def upload():
             if header is not None and not any(header):
                 form.file.errors.append(_("The first line must name the columns."))
         if not form.file.errors:
-            key = storage.save(content, suffix=kind.suffix if kind is XLSX else ".csv")
+            key = storage.save(content, suffix=kind.suffix if kind is XLSX else ".csv", temporary=True)
             token = _serializer("upload").dumps({"o": actor.organisation_id, "u": actor.user_id, "k": key,
                                                  "f": (form.file.data.filename or "upload")[-200:]})
             columns, _problems = resolve_mapping(header, None)
@@ -183,7 +185,7 @@ def run():
     storage.delete(content["k"])
     link = None
     if rejected is not None and report.invalid:
-        key = storage.save(rejected.getvalue().encode("utf-8-sig"), suffix=".csv")
+        key = storage.save(rejected.getvalue().encode("utf-8-sig"), suffix=".csv", temporary=True)
         link = _serializer("rejected").dumps({"o": actor.organisation_id, "u": actor.user_id, "k": key})
     return render_template("complaints/transfer_report.html", report=report, rejected_token=link,
                            file_name=content["f"])
