@@ -60,6 +60,8 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from auditkit.accounts import admin_views as account_admin
     from auditkit.accounts import views as accounts
+    from auditkit.actions import export_views as action_export
+    from auditkit.actions import step_views as actions  # the action pages' blueprint, with their steps
     from auditkit.api import init_api
     from auditkit.complaints import overview as complaint_overview
     from auditkit.complaints import portal as complaint_portal
@@ -77,7 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     headers.init_app(app)
     template_helpers.init_app(app)
     for blueprint in (web.bp, accounts.bp, account_admin.bp, org_admin.bp, orgs.bp, standard.bp, complaints.bp,
-                      complaint_overview.bp, complaint_settings.bp, complaint_transfer.bp,
-                      complaint_portal.bp):  # the portal: /p/<slug>/, no sign-in
+                      complaint_overview.bp, complaint_settings.bp, complaint_transfer.bp, actions.bp,
+                      action_export.bp, complaint_portal.bp):  # the portal: /p/<slug>/, no sign-in
         app.register_blueprint(blueprint)
     init_api(app)

@@ -56,13 +56,15 @@ def api_docs():
 
 def init_api(app: Flask) -> None:
     from auditkit.accounts import api as accounts_api
+    from auditkit.actions import api as actions_api
     from auditkit.complaints import api as complaints_api
     from auditkit.orgs import api as orgs_api
     from auditkit.standard import api as standard_api
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (accounts_api.blp, orgs_api.blp, standard_api.blp, complaints_api.blp):
+    for blueprint in (accounts_api.blp, orgs_api.blp, standard_api.blp, complaints_api.blp,
+                      actions_api.blp):
         csrf.exempt(blueprint)  # bearer tokens, never cookies: nothing for a forged request to ride on
         api.register_blueprint(blueprint, url_prefix=f"{API_PREFIX}{blueprint.url_prefix or ''}")
     app.register_blueprint(docs)

@@ -1,6 +1,6 @@
 """The `auditkit` command (also `flask --app auditkit ...`): setup, demo data, tokens, users,
-organisations and the audit-trail check. Each command commits once or exits non-zero having written
-nothing."""
+organisations, the audit-trail check and the sweep of temporary files; the features' own groups (complaints,
+actions) are registered here too. Each command commits once or exits non-zero having written nothing."""
 
 from __future__ import annotations
 
@@ -163,7 +163,24 @@ def audit_trail_verify(slug: str | None) -> None:
     click.echo(f"{len(chains)} chain(s) verified")
 
 
+@click.group("storage")
+def storage_group() -> None:
+    """Stored files (uploads, attachments)."""
+
+
+@storage_group.command("sweep")
+@with_appcontext
+def storage_sweep() -> None:
+    """Delete the temporary files (abandoned import uploads, old rejected-rows downloads) past their age; for
+    cron. Attachments and other permanent files are never touched."""
+    from auditkit.core import storage
+
+    deleted = storage.sweep_temporary(storage.TEMPORARY_MAX_AGE)
+    click.echo(f"{deleted} temporary file(s) older than {storage.TEMPORARY_MAX_AGE.days} days deleted")
+
+
 def register(app: Flask) -> None:
+    from auditkit.actions.cli import actions_group
     from auditkit.complaints.anonymise_cli import anonymise_command
     from auditkit.complaints.transfer_cli import complaints_group
     from auditkit.standard.cli import checklists_group
@@ -171,5 +188,5 @@ def register(app: Flask) -> None:
     if anonymise_command.name not in complaints_group.commands:
         complaints_group.add_command(anonymise_command)  # `auditkit complaints import | anonymise`
     for command in (demo_command, setup_command, tokens_group, users_group, audit_trail_group, checklists_group,
-                    complaints_group):
+                    complaints_group, storage_group, actions_group):
         app.cli.add_command(command)

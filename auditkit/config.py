@@ -50,6 +50,9 @@ class Defaults:
     SMTP_STARTTLS = False
     SMTP_FROM = "auditkit@localhost"
     SMTP_TIMEOUT = 10
+    # Where people reach AuditKit (https://auditkit.example.org), for links in mails sent outside a request:
+    # `auditkit actions remind` needs it (or SERVER_NAME with PREFERRED_URL_SCHEME).
+    BASE_URL: str | None = None
     # The public complaint portal: throttles per client address and window, attachment limits.
     PORTAL_COMPLAINTS_PER_WINDOW = 5
     PORTAL_LOOKUPS_PER_WINDOW = 20

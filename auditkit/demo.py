@@ -11,6 +11,7 @@ from sqlalchemy import select
 from auditkit.accounts.models import User
 from auditkit.accounts.passwords import hash_password, verify_password
 from auditkit.accounts.services import create_user, find_user
+from auditkit.actions.demo import seed_actions
 from auditkit.complaints.demo import seed_complaints
 from auditkit.core.security import Role
 from auditkit.extensions import db
@@ -27,6 +28,7 @@ CONSULTANT_EMAIL = "consultant@demo.example"
 # Feature seeders: each takes the demo organisations by slug and adds its records, idempotently.
 SEEDERS: list[Callable[[dict[str, Organisation]], None]] = []
 SEEDERS.append(seed_complaints)
+SEEDERS.append(seed_actions)  # after the complaints: actions come from them
 
 
 def _user(email: str, password: str, name: str, *, admin: bool = False) -> User:

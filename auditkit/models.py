@@ -1,6 +1,7 @@
 """Every feature's models, imported in one place so the mapper and the migrations see the whole schema."""
 
 from auditkit.accounts import models as accounts  # noqa: F401
+from auditkit.actions import models as actions  # noqa: F401
 from auditkit.complaints import models as complaints  # noqa: F401
 from auditkit.complaints import portal_models as complaint_portal  # noqa: F401
 from auditkit.core import audit_trail  # noqa: F401

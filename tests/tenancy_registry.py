@@ -85,7 +85,30 @@ OBJECT_MAKERS: dict[str, Callable] = {
     "attachment_id": lambda make, organisation: _attachment(organisation),
     "category_id": lambda make, organisation: _category(organisation),
     "filter_id": lambda make, organisation: _saved_filter(make, organisation),
+    "action_id": lambda make, organisation: _action(make, organisation).id,
+    "task_id": lambda make, organisation: _task(make, organisation),
 }
+
+
+def _action(make, organisation: Organisation):
+    from datetime import timedelta
+
+    from auditkit.actions.services import ActionData, raise_action, today
+
+    actor = _actor(make, organisation)
+    data = ActionData(title="Walk", problem="Walk", owner_id=actor.user_id,
+                      due_on=today(organisation) + timedelta(days=30))
+    return raise_action(actor, organisation, data)
+
+
+def _task(make, organisation: Organisation) -> int:
+    from datetime import timedelta
+
+    from auditkit.actions.services import add_task, today
+
+    action = _action(make, organisation)
+    return add_task(_actor(make, organisation), organisation, action, action.version, title="Walk", owner_id=None,
+                    due_on=today(organisation) + timedelta(days=7)).id
 
 
 def _saved_filter(make, organisation: Organisation) -> int:

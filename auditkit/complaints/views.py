@@ -33,7 +33,7 @@ from auditkit.complaints.queries import RegisterFilter, overdue_condition, regis
 from auditkit.complaints.saved_filters import delete_filter, save_filter, saved_filters
 from auditkit.complaints.states import allowed_from
 from auditkit.complaints.surveys import send_survey
-from auditkit.core import storage
+from auditkit.core import backlinks, storage
 from auditkit.core.db import utcnow
 from auditkit.core.errors import NotFound, ValidationFailed
 from auditkit.core.security import current_actor, load_for, requires, scoped
@@ -165,7 +165,8 @@ def _page(complaint: Complaint, forms: dict | None = None, status: int = 200):
                            overdue=db.session.execute(select(Complaint.id).where(
                                Complaint.id == complaint.id, overdue_condition(utcnow()))).first() is not None,
                            labels=_labels(), step_labels=lifecycle.STEP_LABELS, refused=refused,
-                           can_assign=actor.can("complaint.assign")), status
+                           can_assign=actor.can("complaint.assign"),
+                           backlinks=backlinks.for_record("complaint", complaint.organisation_id, complaint.id)), status
 
 
 @bp.route("/<int:complaint_id>")

@@ -53,6 +53,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "complaint.import": frozenset({M, H}),
     "complaint.export": ALL_ROLES,  # personal data masked for roles without complaint.view_personal
     "complaint.settings": frozenset({M}),
+    "action.view": ALL_ROLES,
+    "action.create": frozenset({C, A, M, H}),  # a handler raises one from a complaint trend
+    "action.edit": frozenset({C, A, M, H}),  # root cause, plan, tasks, implementation
+    "action.verify": frozenset({A, M}),  # effectiveness verified, and closed, by someone who is not the owner
+    "action.export": ALL_ROLES,
 }
 
 

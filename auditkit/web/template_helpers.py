@@ -21,7 +21,9 @@ RECORD_LABELS = {"organisation": _l("Organisation"), "membership": _l("Membershi
                  "framework": _l("Clause library"), "framework_version": _l("Clause library version"),
                  "checklist": _l("Checklist"), "checklist_version": _l("Checklist version"),
                  "complaint": _l("Complaint"), "complaint_category": _l("Complaint category"),
-                 "complaint_attachment": _l("Complaint attachment")}
+                 "complaint_attachment": _l("Complaint attachment"), "corrective_action": _l("Corrective action"),
+                 "corrective_action_task": _l("Task of a corrective action"),
+                 "corrective_action_link": _l("Link of a corrective action")}
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
