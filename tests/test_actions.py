@@ -208,3 +208,14 @@ def test_editing_checks_the_version_and_refuses_a_due_date_before_raising(org, h
                                                      clause_keys=["iso10002:2018:7.7"]))
     assert action.title == "Stop all double billing"
     assert [link.target_key for link in action.links] == ["iso10002:2018:7.7"]
+
+
+def test_a_clause_page_cites_the_actions_addressing_it(app, org, handler, viewer):
+    from auditkit.standard.citations import citations_of
+
+    action = raise_action(actor_of(handler, org), org, data(handler, clause_keys=["iso10002:2018:8.7"]))
+    with app.test_request_context():
+        cited = citations_of(actor_of(viewer, org), "iso10002:2018:8.7")
+        assert [c.label for c in cited] == [f"{action.reference} {action.title}"]
+        assert cited[0].url.endswith(f"/actions/{action.id}")
+        assert citations_of(actor_of(viewer, org), "iso10002:2018:7.4") == []

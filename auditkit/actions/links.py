@@ -19,8 +19,10 @@ from auditkit.actions.models import ActionLink, CorrectiveAction
 from auditkit.complaints.models import Complaint
 from auditkit.core import backlinks
 from auditkit.core.i18n import pick
+from auditkit.core.security import Actor
 from auditkit.extensions import db
 from auditkit.orgs.models import Organisation
+from auditkit.standard.citations import CITATION_SOURCES, Citation
 from auditkit.standard.models import Clause
 
 
@@ -64,11 +66,11 @@ SOURCE_LABELS = {COMPLAINT_TREND: _l("A complaint trend (a category or product)"
 
 
 def register(kind: LinkKind) -> None:
+    """Add a kind of record actions link to; a record kind (every kind but clauses) also gets the actions
+    linked to each record listed on that record's page (core.backlinks)."""
     KINDS[kind.name] = kind
-
-
-register(LinkKind("complaint", _l("A complaint"), _complaint))
-register(LinkKind("clause", _l("A clause"), _clause, source=False))
+    if kind.source:
+        backlinks.register(kind.name, _backlinks(kind.name))
 
 
 def source_kinds() -> dict[str, object]:
@@ -102,4 +104,20 @@ def _backlinks(kind: str) -> backlinks.Provider:
     return provider
 
 
-backlinks.register("complaint", _backlinks("complaint"))
+def _clause_citations(actor: Actor, clause_key: str) -> list[Citation]:
+    """The actions addressing a clause, for the clause's page."""
+    rows = db.session.execute(
+        select(CorrectiveAction.id, CorrectiveAction.reference, CorrectiveAction.title)
+        .join(ActionLink, ActionLink.action_id == CorrectiveAction.id)
+        .where(ActionLink.organisation_id == actor.organisation_id, ActionLink.kind == "clause",
+               ActionLink.target_key == clause_key).order_by(CorrectiveAction.id)).all()
+    if not rows or not actor.can("action.view"):
+        return []
+    slug = db.session.get(Organisation, actor.organisation_id).slug
+    return [Citation(str(_l("Corrective action")), f"{row.reference} {row.title}",
+                     url_for("actions.action", slug=slug, action_id=row.id)) for row in rows]
+
+
+register(LinkKind("complaint", _l("A complaint"), _complaint))
+register(LinkKind("clause", _l("A clause"), _clause, source=False))
+CITATION_SOURCES.append(_clause_citations)
