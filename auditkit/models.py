@@ -2,6 +2,7 @@
 
 from auditkit.accounts import models as accounts  # noqa: F401
 from auditkit.actions import models as actions  # noqa: F401
+from auditkit.assessments import models as assessments  # noqa: F401
 from auditkit.complaints import models as complaints  # noqa: F401
 from auditkit.complaints import portal_models as complaint_portal  # noqa: F401
 from auditkit.core import audit_trail  # noqa: F401

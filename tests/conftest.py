@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -301,3 +302,24 @@ def login(client) -> Callable[[User], FlaskClient]:
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def count_queries() -> Callable[[], AbstractContextManager[list[str]]]:
+    """`with count_queries() as seen:` collects the SQL statements run inside the block."""
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        seen: list[str] = []
+        connection = db.session.get_bind()
+
+        def note(_connection, _cursor, statement, *_args) -> None:
+            seen.append(statement)
+
+        event.listen(connection, "before_cursor_execute", note)
+        try:
+            yield seen
+        finally:
+            event.remove(connection, "before_cursor_execute", note)
+
+    return counting

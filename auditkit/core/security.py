@@ -58,6 +58,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "action.edit": frozenset({C, A, M, H}),  # root cause, plan, tasks, implementation
     "action.verify": frozenset({A, M}),  # effectiveness verified, and closed, by someone who is not the owner
     "action.export": ALL_ROLES,
+    "assessment.view": ALL_ROLES,
+    "assessment.create": frozenset({C, A, M}),  # plan one; change its plan
+    "assessment.answer": frozenset({C, A, M}),
+    "assessment.finalise": frozenset({C, M}),  # review, finalise, revise
+    "assessment.export": ALL_ROLES,
 }
 
 
