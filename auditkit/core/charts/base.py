@@ -1,8 +1,10 @@
-"""Charts drawn once with matplotlib and given as SVG for pages and PNG for documents, with fonts that cover
-Persian (shaped and right to left) and Chinese. Fonts come from a registry, never from this repository:
-Vazirmatn from the `vazirmatn` npm package (vendored at build time), Noto Sans CJK from the system
-(Debian's fonts-noto-cjk). Matplotlib (3.11+) shapes Persian and lays it out right to left itself.
-A missing font is said once in the log, never left to show boxes silently."""
+"""The ground every chart stands on: the fonts that cover Persian (shaped and right to left) and Chinese,
+the `Chart` that gives SVG for pages and PNG for documents, and small helpers for figures, labels and
+numbers. Fonts come from a registry, never from this repository: Vazirmatn from the `vazirmatn` npm package
+(vendored at build time), Noto Sans CJK from the system (Debian's fonts-noto-cjk). Matplotlib (3.11+)
+shapes Persian and lays it out right to left itself. A missing font is said once in the log, never left to
+show boxes silently. Figures are `matplotlib.figure.Figure`, never pyplot: no global registry holds them
+(so nothing leaks once a `Chart` is dropped) and they are safe to draw from several threads."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import base64
 import io
 import logging
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -20,9 +23,10 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-log = logging.getLogger(__name__)
-_VENDOR_TTF = Path(__file__).resolve().parent.parent / "web" / "static" / "vendor" / "fonts" / "ttf"
+log = logging.getLogger("auditkit.core.charts")
+_VENDOR_TTF = Path(__file__).resolve().parents[2] / "web" / "static" / "vendor" / "fonts" / "ttf"
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
 _CJK = re.compile(r"[\u3400-\u9FFF\uF900-\uFAFF]")
 PALETTE = ["#0d6efd", "#20c997", "#fd7e14", "#6f42c1", "#dc3545", "#6c757d", "#0dcaf0", "#198754"]
@@ -86,59 +90,42 @@ class Chart:
         return buffer.getvalue()
 
 
-def _figure(title: str, width: float = 7.0, height: float = 3.2):
+def _families() -> list[str]:
+    return list(font_families())
+
+
+def _figure(title: str, width: float = 7.0, height: float = 3.2, *, rtl: bool = False, pad: float = 6.0):
+    """A figure with one axes, its title at the reading start (left, or right for right-to-left pages)."""
     figure = Figure(figsize=(width, height))
     axes = figure.add_subplot()
-    axes.set_title(shaped(title), fontfamily=list(font_families()), fontsize=11, loc="left")
-    for side in ("top", "right"):
+    axes.set_title(shaped(title), fontfamily=_families(), fontsize=11, loc="right" if rtl else "left", pad=pad)
+    for side in ("top", "left" if rtl else "right"):
         axes.spines[side].set_visible(False)
     return figure, axes
 
 
 def _labels(axes, labels: Sequence[str], rotate: bool) -> None:
     axes.set_xticks(range(len(labels)))
-    axes.set_xticklabels([shaped(str(label)) for label in labels], fontfamily=list(font_families()),
+    axes.set_xticklabels([shaped(str(label)) for label in labels], fontfamily=_families(),
                          rotation=45 if rotate else 0, ha="right" if rotate else "center", fontsize=8)
 
 
-def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, target: float | None = None,
-              target_label: str = "") -> Chart:
-    figure, axes = _figure(title)
-    axes.bar(range(len(values)), values, color=PALETTE[0])
-    if target is not None:
-        axes.axhline(target, color=PALETTE[4], linestyle="--", linewidth=1)
-        axes.annotate(shaped(target_label), (len(values) - 0.5, target), fontsize=8, color=PALETTE[4],
-                      ha="right", va="bottom", fontfamily=list(font_families()))
-    _labels(axes, labels, rotate=len(labels) > 6)
-    return Chart(figure)
+def _wrapped(label: str, width: int) -> str:
+    """A label folded on spaces into lines of about `width` characters (each line keeps its own direction)."""
+    return "\n".join(textwrap.wrap(str(label), width=width, break_long_words=False)) or str(label)
 
 
-def stacked_bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, title: str) -> Chart:
-    figure, axes = _figure(title)
-    bottom = [0.0] * len(labels)
-    for index, (name, values) in enumerate(series.items()):
-        axes.bar(range(len(labels)), values, bottom=bottom, label=shaped(name), color=PALETTE[index % len(PALETTE)])
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    _labels(axes, labels, rotate=len(labels) > 6)
-    axes.legend(fontsize=7, frameon=False, prop={"family": list(font_families()), "size": 7})
-    return Chart(figure)
+def _number(value: float) -> str:
+    """A number as charts print it: plain, at most one decimal, never locale-formatted ("2.5", "3", "-0.5")."""
+    text = f"{float(value):.1f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
-def pareto_chart(labels: Sequence[str], values: Sequence[float], *, title: str) -> Chart:
-    """Bars sorted largest first with the cumulative share as a line (the vital few)."""
-    pairs = sorted(zip(labels, values, strict=True), key=lambda p: -p[1])
-    labels, values = [p[0] for p in pairs], [p[1] for p in pairs]
-    figure, axes = _figure(title)
-    axes.bar(range(len(values)), values, color=PALETTE[0])
-    total = sum(values) or 1
-    cumulative, running = [], 0.0
-    for value in values:
-        running += value
-        cumulative.append(100 * running / total)
-    share = axes.twinx()
-    share.plot(range(len(values)), cumulative, color=PALETTE[2], marker="o", markersize=3)
-    share.set_ylim(0, 105)
-    share.axhline(80, color=PALETTE[5], linestyle=":", linewidth=1)
-    share.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter())
-    _labels(axes, labels, rotate=True)
-    return Chart(figure)
+def _scale(maximum: float) -> list[float]:
+    """Ticks from 0 to `maximum`: every step of a small whole-number scale (a maturity scale 0..4), else a few
+    round steps."""
+    if maximum <= 0:
+        raise ValueError(f"the scale maximum must be positive, not {maximum!r}")
+    if float(maximum).is_integer() and maximum <= 10:
+        return list(range(int(maximum) + 1))
+    return [tick for tick in MaxNLocator(nbins=5).tick_values(0, maximum) if 0 <= tick <= maximum]
