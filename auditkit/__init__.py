@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from auditkit.complaints import settings_views as complaint_settings
     from auditkit.complaints import transfer_views as complaint_transfer
     from auditkit.complaints import views as complaints
+    from auditkit.documents import views as documents
     from auditkit.orgs import admin_views as org_admin
     from auditkit.orgs import tenancy
     from auditkit.orgs import views as orgs
@@ -80,6 +81,6 @@ def _register_blueprints(app: Flask) -> None:
     template_helpers.init_app(app)
     for blueprint in (web.bp, accounts.bp, account_admin.bp, org_admin.bp, orgs.bp, standard.bp, complaints.bp,
                       complaint_overview.bp, complaint_settings.bp, complaint_transfer.bp, actions.bp,
-                      action_export.bp, complaint_portal.bp):  # the portal: /p/<slug>/, no sign-in
+                      action_export.bp, documents.bp, complaint_portal.bp):  # the portal: /p/<slug>/, no sign-in
         app.register_blueprint(blueprint)
     init_api(app)

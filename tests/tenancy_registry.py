@@ -87,6 +87,7 @@ OBJECT_MAKERS: dict[str, Callable] = {
     "filter_id": lambda make, organisation: _saved_filter(make, organisation),
     "action_id": lambda make, organisation: _action(make, organisation).id,
     "task_id": lambda make, organisation: _task(make, organisation),
+    "document_id": lambda make, organisation: _document(make, organisation),
 }
 
 
@@ -109,6 +110,14 @@ def _task(make, organisation: Organisation) -> int:
     action = _action(make, organisation)
     return add_task(_actor(make, organisation), organisation, action, action.version, title="Walk", owner_id=None,
                     due_on=today(organisation) + timedelta(days=7)).id
+
+
+def _document(make, organisation: Organisation) -> int:
+    from auditkit.documents.services import register
+
+    return register(_actor(make, organisation), kind="walk", source_type="walk", source_id=1, title="Walk",
+                    file_name="walk.txt", media_type="text/plain", content=b"walk", snapshot={}, locale="en",
+                    template="walk.docx").id
 
 
 def _saved_filter(make, organisation: Organisation) -> int:

@@ -63,6 +63,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "assessment.answer": frozenset({C, A, M}),
     "assessment.finalise": frozenset({C, M}),  # review, finalise, revise
     "assessment.export": ALL_ROLES,
+    "document.view": ALL_ROLES,  # the register of generated documents: download, verify
+    "document.generate": frozenset({C, A, M}),
 }
 
 

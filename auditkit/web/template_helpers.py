@@ -23,7 +23,11 @@ RECORD_LABELS = {"organisation": _l("Organisation"), "membership": _l("Membershi
                  "complaint": _l("Complaint"), "complaint_category": _l("Complaint category"),
                  "complaint_attachment": _l("Complaint attachment"), "corrective_action": _l("Corrective action"),
                  "corrective_action_task": _l("Task of a corrective action"),
-                 "corrective_action_link": _l("Link of a corrective action")}
+                 "corrective_action_link": _l("Link of a corrective action"),
+                 "generated_document": _l("Generated document"), "assessment": _l("Gap assessment"),
+                 "assessment_answer": _l("Answer of a gap assessment"),
+                 "assessment_assessor": _l("Assessor of a gap assessment"),
+                 "assessment_attachment": _l("Evidence file of a gap assessment")}
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
