@@ -38,7 +38,7 @@ def reserve_ids(connection, count: int) -> list[int]:
 
 
 @contextmanager
-def page_cache(connection, size_kib: int = 262144) -> Iterator[None]:
+def page_cache(connection, size_kib: int = 131072) -> Iterator[None]:
     """On SQLite, a page cache of at least `size_kib` while the rows are written, the connection's own
     setting back afterwards. Each row goes into every index of complaint, most of them ordered by the received
     time, so a batch touches pages all over them: with the indexes of a million complaints out of the cache,
