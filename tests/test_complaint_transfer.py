@@ -169,6 +169,20 @@ def test_skip_invalid_writes_the_valid_rows_and_hands_back_the_rejected(handler,
     assert rows[2][:2] == ["a-4", "2025-03-02"] and rows[2][width] == "5" and "description" in rows[2][width + 1]
 
 
+def test_a_large_import_refreshes_the_planner_statistics_on_postgresql(handler, org, monkeypatch, count_queries,
+                                                                       engine_name):
+    from auditkit.complaints.importing import service
+
+    monkeypatch.setattr(service, "ANALYZE_AFTER", 2)  # "large": two rows here, ten thousand in use
+    content = (f"{HEADER}\n"
+               "s-1,2025-03-01,email,Ali,ali@example.org,,,Billed twice,\n"
+               "s-2,2025-03-01,email,Sara,sara@example.org,,,No signal,\n").encode()
+    with count_queries() as seen:
+        assert run(handler, org, content).written == 2
+    analysed = [statement for statement in seen if statement.startswith("ANALYZE")]
+    assert analysed == (["ANALYZE complaint, complaint_event"] if engine_name == "postgresql" else [])
+
+
 def test_importing_again_finds_the_complaints_already_there(handler, org):
     content = (f"{HEADER}\n"
                "r-1,2025-03-01,email,Ali,ali@example.org,,,Billed twice,\n"

@@ -66,6 +66,9 @@ from auditkit.orgs.models import Organisation
 
 Progress = Callable[[str, int, int], None]  # (phase "check" | "write", done, total)
 
+ANALYZE_AFTER = 10_000  # rows written
+
+
 @dataclass
 class ImportReport:
     read: int = 0  # data rows in the file
@@ -123,6 +126,7 @@ def import_complaints(actor: Actor, organisation: Organisation, source: BinaryIO
                 return report
             spool.seek(0)
             _write(actor, organisation, rules, spool, years, report, progress, file_name[:200])
+            _refresh_statistics(report.written)
     finally:
         table.close()
     return report
@@ -237,6 +241,15 @@ def _existing(organisation_id: int, external_ids: list[str]) -> set[str]:
     return set(connection.exec_driver_sql(
         f"SELECT external_id FROM complaint WHERE organisation_id = ? AND external_id IN ({marks})",  # noqa: S608
         (organisation_id, *external_ids)).scalars())
+
+
+def _refresh_statistics(written: int) -> None:
+    """After a large import on PostgreSQL, fresh planner statistics in the same transaction: autovacuum comes
+    later, and until it does the planner takes a million new rows for none (the KPI overview of a freshly
+    imported million ran 31 s instead of under 2 s)."""
+    connection = db.session.connection()
+    if written >= ANALYZE_AFTER and connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ANALYZE complaint, complaint_event")
 
 
 def _spooled(spool) -> Iterator[list[tuple]]:
