@@ -12,6 +12,7 @@ from auditkit.accounts.models import User
 from auditkit.accounts.passwords import hash_password, verify_password
 from auditkit.accounts.services import create_user, find_user
 from auditkit.actions.demo import seed_actions
+from auditkit.assessments.demo import seed_assessments
 from auditkit.complaints.demo import seed_complaints
 from auditkit.core.security import Role
 from auditkit.extensions import db
@@ -29,6 +30,7 @@ CONSULTANT_EMAIL = "consultant@demo.example"
 SEEDERS: list[Callable[[dict[str, Organisation]], None]] = []
 SEEDERS.append(seed_complaints)
 SEEDERS.append(seed_actions)  # after the complaints: actions come from them
+SEEDERS.append(seed_assessments)  # after the actions: their seeder skips an organisation that has actions
 
 
 def _user(email: str, password: str, name: str, *, admin: bool = False) -> User:
