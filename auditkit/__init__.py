@@ -63,6 +63,10 @@ def _register_blueprints(app: Flask) -> None:
     from auditkit.actions import export_views as action_export
     from auditkit.actions import step_views as actions  # the action pages' blueprint, with their steps
     from auditkit.api import init_api
+    from auditkit.assessments import answer_views, step_views  # noqa: F401 - the assessment page's posts
+    from auditkit.assessments import portfolio as assessment_portfolio
+    from auditkit.assessments import report_views as assessment_reports
+    from auditkit.assessments import views as assessments
     from auditkit.complaints import overview as complaint_overview
     from auditkit.complaints import portal as complaint_portal
     from auditkit.complaints import settings_views as complaint_settings
@@ -81,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     template_helpers.init_app(app)
     for blueprint in (web.bp, accounts.bp, account_admin.bp, org_admin.bp, orgs.bp, standard.bp, complaints.bp,
                       complaint_overview.bp, complaint_settings.bp, complaint_transfer.bp, actions.bp,
-                      action_export.bp, documents.bp, complaint_portal.bp):  # the portal: /p/<slug>/, no sign-in
+                      action_export.bp, assessments.bp, assessment_portfolio.bp, assessment_reports.bp, documents.bp,
+                      complaint_portal.bp):  # the portal: /p/<slug>/, no sign-in
         app.register_blueprint(blueprint)
     init_api(app)

@@ -87,6 +87,10 @@ OBJECT_MAKERS: dict[str, Callable] = {
     "filter_id": lambda make, organisation: _saved_filter(make, organisation),
     "action_id": lambda make, organisation: _action(make, organisation).id,
     "task_id": lambda make, organisation: _task(make, organisation),
+    "assessment_id": lambda make, organisation: _assessment(make, organisation).id,
+    "question_id": lambda make, organisation: _question(),
+    "evidence_id": lambda make, organisation: _evidence(make, organisation),
+    "chart": lambda make, organisation: "radar",
     "document_id": lambda make, organisation: _document(make, organisation),
 }
 
@@ -148,3 +152,42 @@ def _complaint(organisation: Organisation) -> int:
 
     data = NewComplaint(description="Walk", email="walk@example.org")
     return receive_complaint(organisation, data, actor_id=None, actor_label="walk")[0].id
+
+
+def _gap_version():
+    from auditkit.standard.models import ChecklistVersion
+
+    return db.session.execute(
+        select(ChecklistVersion).join(Checklist).where(Checklist.key == "iso10002-2018-gap-assessment",
+                                                       Checklist.organisation_id.is_(None))
+        .order_by(ChecklistVersion.number.desc())).scalars().first()
+
+
+def _question() -> int:
+    """A question of the shipped gap-assessment checklist that has a live figure."""
+    from auditkit.standard.models import Question
+
+    return db.session.execute(select(Question.id).where(
+        Question.checklist_version_id == _gap_version().id, Question.metric.is_not(None))
+        .order_by(Question.position)).scalars().first()
+
+
+def _assessment(make, organisation: Organisation):
+    """An assessment in progress on the shipped gap-assessment checklist."""
+    from datetime import UTC, datetime
+
+    from auditkit.assessments import workflow
+    from auditkit.assessments.services import PlanData, create_assessment
+
+    actor = _actor(make, organisation)
+    plan = PlanData(title="Walk", scope="Walk", starts_on=datetime.now(UTC).date())
+    assessment = create_assessment(actor, organisation, plan, checklist_version_id=_gap_version().id)
+    return workflow.start(actor, assessment, assessment.version)
+
+
+def _evidence(make, organisation: Organisation) -> int:
+    from auditkit.assessments.answering import attach_evidence
+    from auditkit.complaints.attachments import Upload
+
+    assessment = _assessment(make, organisation)
+    return attach_evidence(_actor(make, organisation), assessment, _question(), [Upload("walk.txt", b"walk")], [])[0].id
