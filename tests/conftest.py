@@ -164,8 +164,10 @@ def _sqlite_real_savepoints(connection) -> Callable[[], None]:
 
 def _empty_all_tables() -> None:
     with db.engine.begin() as connection:
-        # The category tree refers to itself (ON DELETE RESTRICT): cut the links first.
+        # Tables that refer to themselves (ON DELETE RESTRICT): cut the links first.
         connection.execute(db.metadata.tables["complaint_category"].update().values(parent_id=None))
+        connection.execute(db.metadata.tables["assessment"].update().values(kind="baseline", baseline_id=None,
+                                                                              revises_id=None))
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
 
