@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from datetime import date, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +31,7 @@ from auditkit.actions.models import ActionLink, ActionTask, CorrectiveAction
 from auditkit.actions.queries import ActionFilter
 from auditkit.actions.services import today
 from auditkit.complaints.attachments import XLSX
-from auditkit.complaints.exporting import csv_chunks, neutralise
+from auditkit.complaints.exporting import cell, csv_chunks
 from auditkit.complaints.models import Complaint
 from auditkit.core.db import utcnow
 from auditkit.core.security import Actor, require
@@ -46,20 +45,6 @@ COLUMNS = ("reference", "title", "kind", "priority", "status", "owner", "due_on"
 FORMATS = {"csv": "text/csv", "xlsx": XLSX.media_type}
 SHEET = "Actions"
 CHUNK = 1000
-
-
-def _value(value: Any, zone: ZoneInfo) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.astimezone(zone).isoformat(timespec="seconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return neutralise(value)
-    return value
 
 
 def _person(user) -> Any:
@@ -114,7 +99,7 @@ def _cells(statement, zone: ZoneInfo) -> Iterator[list[Any]]:
             source = row.source_kind if not linked["source"] else f"{row.source_kind} {linked['source'][0]}"
             values = {**row._mapping, "overdue": bool(row.overdue), "source": source,
                       "clauses": "; ".join(linked["clauses"])}
-            yield [_value(values[name], zone) for name in COLUMNS]
+            yield [cell(values[name], zone) for name in COLUMNS]
 
 
 def write_xlsx(table: Iterator[list[Any]], target: IO[bytes]) -> None:

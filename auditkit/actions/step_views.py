@@ -12,10 +12,11 @@ from auditkit.actions import services, workflow
 from auditkit.actions.forms import STEP_FORMS, StepForm, TaskDoneForm, TaskForm
 from auditkit.actions.labels import STEP_LABELS
 from auditkit.actions.models import FISHBONE, CorrectiveAction
-from auditkit.actions.views import STEP_PERMISSIONS, action_page, bp, members
+from auditkit.actions.views import STEP_PERMISSIONS, action_page, bp
 from auditkit.core.errors import Conflict, ValidationFailed
 from auditkit.core.security import Actor, current_actor, load_for, requires
 from auditkit.extensions import db
+from auditkit.orgs.services import member_names
 from auditkit.web.forms import choices, show_errors
 
 
@@ -116,7 +117,7 @@ def close(action_id: int):
 @requires("action.edit")
 def add_task(action_id: int):
     form = TaskForm()
-    form.owner_id.choices = choices([("", "—")] + [(str(i), n) for i, n in members(g.organisation.id).items()])
+    form.owner_id.choices = choices([("", "—")] + [(str(i), n) for i, n in member_names(g.organisation.id).items()])
 
     def carry_out(actor, action, form):
         owner = form.owner_id.data or ""

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from auditkit.accounts.models import User
 from auditkit.actions import evidence, labels, links, queries
 from auditkit.actions.forms import (
     STEP_FORMS,
@@ -33,7 +32,7 @@ from auditkit.core.errors import Conflict, ValidationFailed
 from auditkit.core.i18n import pick
 from auditkit.core.security import current_actor, load_for, requires, scoped
 from auditkit.extensions import db
-from auditkit.orgs.models import Membership
+from auditkit.orgs.services import member_names, with_former_members
 from auditkit.standard.queries import clause_keys, framework_by_key, latest_framework_version
 from auditkit.web.forms import choices, show_errors
 from auditkit.web.template_helpers import digits
@@ -47,21 +46,6 @@ STEP_PERMISSIONS = {"find_root_cause": "action.edit", "plan": "action.edit", "im
 AWAITING_VERDICT = frozenset({ActionStatus.IMPLEMENTED, ActionStatus.CHECK_DUE})
 
 
-def members(organisation_id: int) -> dict[int, str]:
-    """The organisation's members by user id, as their names read: the people an action or task may go to."""
-    rows = db.session.execute(select(User.id, User.name, User.email).join(Membership, Membership.user_id == User.id)
-                              .where(Membership.organisation_id == organisation_id)
-                              .order_by(User.name, User.email)).all()
-    return {row.id: row.name or row.email for row in rows}
-
-
-def _names(people: dict[int, str], ids) -> dict[int, str]:
-    """`people` completed with the users named on a record who are no longer members."""
-    missing = {i for i in ids if i is not None and i not in people}
-    if missing:
-        people = {**people, **{row.id: row.name or row.email for row in db.session.execute(
-            select(User.id, User.name, User.email).where(User.id.in_(missing)))}}
-    return people
 
 
 def clause_groups(organisation_id: int) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -110,7 +94,7 @@ def _filter_from(form: RegisterFilterForm, actor) -> queries.ActionFilter:
 @requires("action.view")
 def register():
     actor = current_actor()
-    people = members(actor.organisation_id)
+    people = member_names(actor.organisation_id)
     form = RegisterFilterForm(request.args)
     form.source.choices = choices([("", _("Any")), *links.source_kinds().items()])
     form.owner.choices = choices([("", _("Anyone")), ("me", _("Me")), *((str(i), n) for i, n in people.items())])
@@ -126,7 +110,7 @@ def register():
     args = {k: v for k, v in request.args.items() if k != "page"}
     view = "overdue" if found.overdue else "due_soon" if found.due_soon else "all"
     return render_template("actions/register.html", form=form, page=page, overdue=overdue,
-                           people=_names(people, [a.owner_id for a in page.items]), args=args, view=view)
+                           people=with_former_members(people, [a.owner_id for a in page.items]), args=args, view=view)
 
 
 def _prefill(actor) -> dict:
@@ -167,7 +151,7 @@ def _source_choices(form: NewActionForm) -> links.Found | None:
 @requires("action.create")
 def new():
     actor = current_actor()
-    people = members(actor.organisation_id)
+    people = member_names(actor.organisation_id)
     form = NewActionForm() if request.method == "POST" else NewActionForm(formdata=None, **_prefill(actor))
     _action_form_choices(form, actor.organisation_id, people)
     record = _source_choices(form)
@@ -200,7 +184,7 @@ def edit(action_id: int):
                               category_id=str(action.category_id or ""), product=action.product or "",
                               containment=action.containment or "",
                               clause_keys=[link.target_key for link in action.links if link.kind == "clause"])
-    _action_form_choices(form, actor.organisation_id, members(actor.organisation_id))
+    _action_form_choices(form, actor.organisation_id, member_names(actor.organisation_id))
     if form.validate_on_submit():
         try:
             edit_action(actor, g.organisation, action, form.version.data, _action_data(form))
@@ -280,10 +264,10 @@ def action_page(action: CorrectiveAction, forms: dict | None = None, status: int
                            for message in [*form.form_errors, *(m for ms in form.errors.values() for m in ms)])]
     for name in shown:
         forms.setdefault(name, STEP_FORMS[name](formdata=None, version=action.version))
-    people = members(organisation.id)
+    people = member_names(organisation.id)
     task_form = forms.get("task") or TaskForm(formdata=None, version=action.version, due_on=action.due_on)
     task_form.owner_id.choices = _person_choices(people, "—")
-    people = _names(people, [action.owner_id, action.verified_by_id, *(t.owner_id for t in action.tasks)])
+    people = with_former_members(people, [action.owner_id, action.verified_by_id, *(t.owner_id for t in action.tasks)])
     events = db.session.execute(select(ActionEvent).where(ActionEvent.action_id == action.id)
                                 .order_by(ActionEvent.id)).scalars().all()
     source = next((link for link in action.links if link.is_source), None)

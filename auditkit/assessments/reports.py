@@ -36,7 +36,7 @@ from auditkit.assessments.documents import (
 from auditkit.assessments.models import Assessment
 from auditkit.assessments.scale import level_name
 from auditkit.assessments.scoring import Score, Scores, section_of
-from auditkit.complaints.exporting import neutralise
+from auditkit.complaints.exporting import cell
 from auditkit.core.db import utcnow
 from auditkit.core.i18n import LOCALES, pick
 from auditkit.core.security import Actor, require
@@ -169,15 +169,8 @@ def reports_of(actor: Actor, assessment: Assessment) -> list[GeneratedDocument]:
 # -- the answers workbook ------------------------------------------------------------------------------------
 
 def _cell(value: Any, zone: ZoneInfo) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.astimezone(zone).isoformat(timespec="seconds")
-    if isinstance(value, str):
-        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
-    return value
+    """As the other exports write a value, without the control characters a workbook cannot hold."""
+    return cell(ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value, zone)
 
 
 def _sheet(workbook: Workbook, name: str, header: tuple[str, ...], rows, widths: dict[int, int],

@@ -47,7 +47,8 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def _value(value: Any, zone: ZoneInfo) -> Any:
+def cell(value: Any, zone: ZoneInfo) -> Any:
+    """A value as an export writes it: ISO dates and times in the zone, true/false, text a spreadsheet will not run."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -77,7 +78,7 @@ def _cells(actor: Actor, statement, zone: ZoneInfo) -> Iterator[list[Any]]:
     yield list(COLUMNS)
     for row in db.session.execute(statement):
         values = {**row._mapping, **personal_data(row, actor)}
-        yield [_value(values[name], zone) for name in COLUMNS]
+        yield [cell(values[name], zone) for name in COLUMNS]
 
 
 def csv_chunks(table: Iterator[list[Any]]) -> Iterator[str]:
