@@ -13,7 +13,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auditkit.actions.states import ActionStatus
-from auditkit.core.db import Base, CreatedAtMixin, OrganisationOwned, TimestampMixin, Versioned
+from auditkit.core.db import Base, CreatedAtMixin, OrganisationOwned, TimestampMixin, Versioned, one_of
 
 KINDS = ("correction", "corrective", "preventive", "improvement")
 PRIORITIES = ("low", "medium", "high", "critical")
@@ -21,11 +21,6 @@ RCA_METHODS = ("five_whys", "fishbone")
 # The 6M categories of an Ishikawa (fishbone) diagram.
 FISHBONE = ("people", "methods", "machines", "materials", "measurement", "environment")
 VERDICTS = ("effective", "not_effective")
-
-
-def _in(column: str, values, nullable: bool = False) -> str:
-    condition = f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
-    return f"{column} IS NULL OR {condition}" if nullable else condition
 
 
 class ActionCounter(OrganisationOwned, Base):
@@ -44,11 +39,11 @@ class CorrectiveAction(OrganisationOwned, TimestampMixin, Versioned, Base):
     __tablename__ = "corrective_action"
     __table_args__ = (
         UniqueConstraint("organisation_id", "reference"),
-        CheckConstraint(_in("status", ActionStatus), name="status"),
-        CheckConstraint(_in("kind", KINDS), name="kind"),
-        CheckConstraint(_in("priority", PRIORITIES), name="priority"),
-        CheckConstraint(_in("rca_method", RCA_METHODS, nullable=True), name="rca_method"),
-        CheckConstraint(_in("verdict", VERDICTS, nullable=True), name="verdict"),
+        CheckConstraint(one_of("status", ActionStatus), name="status"),
+        CheckConstraint(one_of("kind", KINDS), name="kind"),
+        CheckConstraint(one_of("priority", PRIORITIES), name="priority"),
+        CheckConstraint(one_of("rca_method", RCA_METHODS, nullable=True), name="rca_method"),
+        CheckConstraint(one_of("verdict", VERDICTS, nullable=True), name="verdict"),
         Index("ix_corrective_action_register", "organisation_id", "status", "due_on"),
     )
 

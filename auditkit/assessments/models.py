@@ -13,15 +13,10 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auditkit.assessments.states import AssessmentStatus
-from auditkit.core.db import Base, CreatedAtMixin, OrganisationOwned, TimestampMixin, Versioned
+from auditkit.core.db import Base, CreatedAtMixin, OrganisationOwned, TimestampMixin, Versioned, one_of
 
 KINDS = ("baseline", "follow_up")
 PRIORITIES = ("low", "medium", "high", "critical")
-
-
-def _in(column: str, values, nullable: bool = False) -> str:
-    condition = f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
-    return f"{column} IS NULL OR {condition}" if nullable else condition
 
 
 class AssessmentCounter(OrganisationOwned, Base):
@@ -40,8 +35,8 @@ class Assessment(OrganisationOwned, TimestampMixin, Versioned, Base):
     __tablename__ = "assessment"
     __table_args__ = (
         UniqueConstraint("organisation_id", "reference", "revision"),
-        CheckConstraint(_in("status", AssessmentStatus), name="status"),
-        CheckConstraint(_in("kind", KINDS), name="kind"),
+        CheckConstraint(one_of("status", AssessmentStatus), name="status"),
+        CheckConstraint(one_of("kind", KINDS), name="kind"),
         CheckConstraint("kind = 'baseline' OR baseline_id IS NOT NULL", name="follow_up_has_baseline"),
         CheckConstraint("target_maturity >= 0", name="target_maturity"),
         CheckConstraint("evidence_window_days > 0", name="evidence_window_days"),
@@ -103,7 +98,7 @@ class Answer(OrganisationOwned, TimestampMixin, Versioned, Base):
         UniqueConstraint("assessment_id", "question_id"),
         CheckConstraint("rating IS NULL OR rating >= 0", name="rating"),
         CheckConstraint("NOT (not_applicable AND rating IS NOT NULL)", name="rating_or_not_applicable"),
-        CheckConstraint(_in("priority", PRIORITIES, nullable=True), name="priority"),
+        CheckConstraint(one_of("priority", PRIORITIES, nullable=True), name="priority"),
         Index("ix_assessment_answer_clause", "assessment_id", "clause_key"),
     )
 

@@ -11,17 +11,12 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auditkit.complaints.states import Status
-from auditkit.core.db import Base, CreatedAtMixin, OrganisationOwned, TimestampMixin, Versioned
+from auditkit.core.db import Base, CreatedAtMixin, OrganisationOwned, TimestampMixin, Versioned, one_of
 
 CHANNELS = ("web_form", "email", "phone", "in_person", "letter", "social_media", "api", "other")
 SEVERITIES = ("low", "medium", "high", "critical")
 PERSONAL_FIELDS = ("complainant_name", "complainant_organisation", "email", "phone", "address", "postcode",
                    "country", "representative")
-
-
-def _in(column: str, values, nullable: bool = False) -> str:
-    condition = f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
-    return f"{column} IS NULL OR {condition}" if nullable else condition
 
 
 class Category(OrganisationOwned, CreatedAtMixin, Base):
@@ -47,9 +42,9 @@ class Complaint(OrganisationOwned, TimestampMixin, Versioned, Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "reference"),
         UniqueConstraint("organisation_id", "external_id"),
-        CheckConstraint(_in("status", Status), name="status"),
-        CheckConstraint(_in("channel", CHANNELS), name="channel"),
-        CheckConstraint(_in("severity", SEVERITIES, nullable=True), name="severity"),
+        CheckConstraint(one_of("status", Status), name="status"),
+        CheckConstraint(one_of("channel", CHANNELS), name="channel"),
+        CheckConstraint(one_of("severity", SEVERITIES, nullable=True), name="severity"),
         CheckConstraint("satisfaction_rating IS NULL OR satisfaction_rating BETWEEN 1 AND 5", name="rating"),
         # The register's list: newest first within an organisation, filtered by status, channel or category.
         # Each ends with (received_at, id), the keyset order, so a filtered page reads only its rows.

@@ -49,6 +49,12 @@ class Base(DeclarativeBase):
                         type_annotation_map={datetime: UTCDateTime()})
 
 
+def one_of(column: str, values, nullable: bool = False) -> str:
+    """The SQL of a check constraint keeping a column to a list of codes (an enum's values)."""
+    condition = f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+    return f"{column} IS NULL OR {condition}" if nullable else condition
+
+
 class CreatedAtMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -9,14 +9,10 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from auditkit.core.db import Base, CreatedAtMixin, SharedOrOrganisationOwned
+from auditkit.core.db import Base, CreatedAtMixin, SharedOrOrganisationOwned, one_of
 from auditkit.standard.formats import CHECKLIST_KINDS, CLAUSE_KINDS, IMPORTANCE, METHODS
 
 READ = frozenset({"standard.view"})
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Framework(SharedOrOrganisationOwned, CreatedAtMixin, Base):
@@ -68,7 +64,7 @@ class Clause(SharedOrOrganisationOwned, Base):
     __audited__ = False
     __table_args__ = (
         UniqueConstraint("framework_version_id", "key"),
-        CheckConstraint(_in("kind", CLAUSE_KINDS), name="kind"),
+        CheckConstraint(one_of("kind", CLAUSE_KINDS), name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,7 +87,7 @@ class Checklist(SharedOrOrganisationOwned, CreatedAtMixin, Base):
     __shared_actions__ = READ
     __table_args__ = (
         UniqueConstraint("organisation_id", "key"),
-        CheckConstraint(_in("kind", CHECKLIST_KINDS), name="kind"),
+        CheckConstraint(one_of("kind", CHECKLIST_KINDS), name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,9 +134,9 @@ class Question(SharedOrOrganisationOwned, Base):
     __table_args__ = (
         UniqueConstraint("checklist_version_id", "key"),
         Index("ix_question_clause", "clause_key"),
-        CheckConstraint(_in("importance", IMPORTANCE), name="importance"),
+        CheckConstraint(one_of("importance", IMPORTANCE), name="importance"),
         CheckConstraint("weight > 0 AND weight <= 10", name="weight"),
-        CheckConstraint("method IS NULL OR " + _in("method", METHODS), name="method"),
+        CheckConstraint(one_of("method", METHODS, nullable=True), name="method"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
