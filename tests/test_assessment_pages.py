@@ -219,7 +219,7 @@ def test_answering_through_htmx_returns_the_block_with_the_new_version(login, or
     assert (answer.rating, answer.notes) == (2, "Policy seen")
     assert f'name="version" value="{answer.version}"' in text and "Saved" in text
     assert 'id="answer-progress" hx-swap-oob="true"' in text and "1/156" in text
-    assert 'id="count-s4" hx-swap-oob="true">1/56<' in text  # the section heading's count
+    assert 'id="count-s4" hx-swap-oob="true">1/56<' in text  # the count beside the section's link
     assert "<html" not in text
     response = client.post(target, data={"rating": "3", "version": str(answer.version)}, headers=HTMX)
     assert response.status_code == 200
@@ -233,7 +233,7 @@ def test_a_plain_post_saves_and_goes_back_to_the_question(login, org, consultant
     response = login(consultant).post(url(org, assessment, f"/questions/{question.id}"),
                                       data={"rating": "4", "version": ""})
     assert response.status_code == 302
-    assert response.location.endswith(f"{url(org, assessment)}?saved={question.id}#q-{question.key}")
+    assert response.location.endswith(f"{url(org, assessment)}?saved={question.id}&section=4#q-{question.key}")
     assert answer_of(assessment, question).rating == 4
     page = login(consultant).get(response.location.split("#")[0]).get_data(as_text=True)
     block = page[page.index(f'id="q-{question.key}"'):]
@@ -297,6 +297,71 @@ def test_notes_are_shown_escaped(login, org, consultant):
     assert "<script>alert(1)</script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
+def _in_section(number: str) -> list[Question]:
+    return [q for q in questions() if q.key.startswith(f"ga-{number}.")]
+
+
+def test_the_page_shows_one_section_at_a_time(login, org, consultant):
+    assessment = started(org, consultant)
+    client = login(consultant)
+    text = client.get(url(org, assessment, "?section=7")).get_data(as_text=True)
+    assert _in_section("7") and all(f'id="q-{q.key}"' in text for q in _in_section("7"))
+    assert not any(f'id="q-{q.key}"' in text for q in questions() if not q.key.startswith("ga-7."))
+    assert f'/questions/{_in_section("4")[0].id}"' not in text  # no 4.x answer form
+    nav = text[text.index('id="section-nav"'):text.index("</nav>", text.index('id="section-nav"'))]
+    for number in ("4", "5", "6", "7", "8"):
+        assert f'href="?section={number}#questions"' in nav and f'id="count-s{number}"' in nav
+    assert 'data-section-link="7" aria-current="page"' in nav and nav.count('aria-current="page"') == 1
+    assert ">0/56<" in nav
+    # The scores table still lists every clause, each linking to its section.
+    assert 'href="?section=4#c-' in text and 'href="?section=8#c-' in text and 'href="?section=5#s-5"' in text
+    # An unknown section shows the default one.
+    assert f'id="q-{questions()[0].key}"' in client.get(url(org, assessment, "?section=x")).get_data(as_text=True)
+
+
+def test_the_page_opens_on_the_section_of_the_first_unanswered_question(login, org, consultant):
+    assessment = started(org, consultant)
+    client = login(consultant)
+    first = questions()[0]
+    text = client.get(url(org, assessment)).get_data(as_text=True)
+    assert f'id="q-{first.key}"' in text and 'data-section-link="4" aria-current="page"' in text
+    assert f'href="?section=4#q-{first.key}" id="next-unanswered"' in text
+    answer_all(org, consultant, assessment, count=len(questions()) - len(_in_section("8")))
+    following = _in_section("8")[0]
+    text = client.get(url(org, assessment)).get_data(as_text=True)
+    assert 'data-section-link="8" aria-current="page"' in text and f'id="q-{following.key}"' in text
+    assert f'id="q-{first.key}"' not in text
+    assert f'href="?section=8#q-{following.key}" id="next-unanswered"' in text
+    for question in _in_section("8"):  # all answered: the first section
+        answer_question(actor_of(consultant, org), org, assessment, question.id, AnswerData(rating=2), None)
+    text = client.get(url(org, assessment)).get_data(as_text=True)
+    assert 'data-section-link="4" aria-current="page"' in text and 'id="all-answered"' in text
+
+
+def test_a_plain_post_goes_back_to_the_question_in_its_section(login, org, consultant):
+    assessment = started(org, consultant)
+    question = _in_section("7")[2]
+    client = login(consultant)
+    response = client.post(url(org, assessment, f"/questions/{question.id}"), data={"rating": "3", "version": ""})
+    assert response.status_code == 302
+    assert response.location.endswith(f"?saved={question.id}&section=7#q-{question.key}")
+    page = client.get(response.location.split("#")[0]).get_data(as_text=True)
+    block = page[page.index(f'id="q-{question.key}"'):]
+    assert "✓ Saved" in block[:block.index("</article>")]
+    # A refused one is drawn again in its section, with its message, whatever the next unanswered question.
+    version = str(answer_of(assessment, question).version)
+    response = client.post(url(org, assessment, f"/questions/{question.id}"), data={"rating": "9", "version": version})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-section-link="7" aria-current="page"' in text
+    block = text[text.index(f'id="q-{question.key}"'):]
+    assert "Choose a level of the scale" in block[:block.index("</article>")]
+    # An htmx save still gets the question's block back, with the count beside its section's link out of band.
+    response = client.post(url(org, assessment, f"/questions/{_in_section('7')[0].id}"),
+                           data={"rating": "2", "version": ""}, headers=HTMX)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and re.search(r'id="count-s7" hx-swap-oob="true">2/\d+<', text)
+
+
 def _stored_files() -> set[str]:
     return {path.name for path in storage.folder().glob("*") if path.is_file()} if storage.folder().exists() else set()
 
@@ -324,7 +389,7 @@ def test_evidence_files_are_attached_downloaded_and_removed(login, org, consulta
     response = client.post(url(org, assessment, f"/questions/{question.id}/attachments"),
                            data={"files": (io.BytesIO(b"Our complaints policy, signed."), "policy.txt")},
                            content_type="multipart/form-data")
-    assert response.status_code == 302 and response.location.endswith(f"#q-{question.key}")
+    assert response.status_code == 302 and response.location.endswith(f"?section=4#q-{question.key}")
     stored = db.session.execute(select(AnswerAttachment)).scalar_one()
     assert (stored.file_name, stored.media_type) == ("policy.txt", "text/plain")
     link = url(org, assessment, f"/questions/{question.id}/attachments/{stored.id}")
@@ -348,7 +413,7 @@ def test_a_recommendation_becomes_an_action(login, org, consultant):
                         headers=HTMX).get_data(as_text=True)
     assert "Raise an action" in block
     response = client.post(f"{target}/action")
-    assert response.status_code == 302 and response.location.endswith(f"#q-{question.key}")
+    assert response.status_code == 302 and response.location.endswith(f"?section=4#q-{question.key}")
     action = db.session.execute(select(CorrectiveAction)).scalar_one()
     assert action.title == "Write the principles into the policy" and action.priority == "high"
     link = db.session.execute(select(ActionLink).where(ActionLink.action_id == action.id,
@@ -357,7 +422,9 @@ def test_a_recommendation_becomes_an_action(login, org, consultant):
     page = client.get(response.location.split("#")[0]).get_data(as_text=True)
     assert f"Action {action.reference} raised from the recommendation." in page  # the flash, with its link
     assert f'<a href="/o/{org.slug}/actions/{action.id}">Open the action</a>' in page
-    assert 'id="roadmap-table"' in page and f'href="#q-{question.key}"' in page
+    assert 'id="roadmap-table"' in page and f'href="?section=4#q-{question.key}"' in page
+    action_page = client.get(f"/o/{org.slug}/actions/{action.id}").get_data(as_text=True)
+    assert f'{url(org, assessment)}?section=4#q-{question.key}' in action_page  # the action names its answer
     # A second one is refused, naming the first.
     response = client.post(f"{target}/action")
     assert response.status_code == 422 and action.reference in response.get_data(as_text=True)
@@ -381,7 +448,8 @@ def test_the_records_behind_a_figure_and_a_reproducible_sample(login, org, consu
     assessment = started(org, consultant)
     question = _question_with("received")
     client = login(consultant)
-    page = client.get(url(org, assessment)).get_data(as_text=True)
+    section = question.key.removeprefix("ga-").split(".")[0]  # the page shows one section's questions
+    page = client.get(url(org, assessment, f"?section={section}")).get_data(as_text=True)
     base = url(org, assessment, f"/questions/{question.id}/records")
     assert f'href="{base}"' in page and f'href="{base}?sample=10"' in page
     first = client.get(base).get_data(as_text=True)
@@ -442,12 +510,15 @@ def test_the_page_takes_as_many_queries_for_3_answers_as_for_156(login, org, con
     client.get(url(org, few))  # warm up whatever is loaded once per process
     counts = {}
     for name, assessment in (("few", few), ("many", many)):
-        with count_queries() as seen:
-            response = client.get(url(org, assessment))
-        assert response.status_code == 200
-        counts[name] = len(seen)
-    assert counts["few"] == counts["many"], counts
-    assert counts["many"] <= 40, counts
+        for section in ("", "?section=7"):  # the default section (4 for both), and one with live figures
+            with count_queries() as seen:
+                response = client.get(url(org, assessment, section))
+            assert response.status_code == 200
+            counts[name + section] = len(seen)
+    # Another section loads its own questions' answers the same way (one query fewer with none answered: no
+    # evidence files to load).
+    assert counts["few"] == counts["many"] and counts["many?section=7"] <= counts["many"], counts
+    assert max(counts.values()) <= 40, counts
 
 
 def test_the_register_lists_progress_and_final_scores(login, org, consultant, count_queries):

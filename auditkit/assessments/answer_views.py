@@ -40,8 +40,10 @@ def _is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _back(assessment: Assessment, question: Question):
-    return redirect(url_for(".assessment", assessment_id=assessment.id, _anchor=f"q-{question.key}"))
+def _back(assessment: Assessment, question: Question, **args):
+    """To the question on the assessment's page: the page shows its section."""
+    return redirect(url_for(".assessment", assessment_id=assessment.id, **args,
+                            section=page.section_of_question(assessment, question), _anchor=f"q-{question.key}"))
 
 
 def _block(errors: dict[str, list[str]], values: dict) -> page.Block:
@@ -105,8 +107,7 @@ def answer(assessment_id: int, question_id: int):
             db.session.commit()
             if not _is_htmx():
                 flash(_("The answer to %(key)s was saved.", key=question.key), "success")
-                return redirect(url_for(".assessment", assessment_id=assessment.id, saved=question.id,
-                                        _anchor=f"q-{question.key}"))
+                return _back(assessment, question, saved=question.id)
             block, status = page.Block(page.values_of(saved), saved_at=utcnow()), 200
     else:
         block, status = _block(form.errors, page.values_posted(form)), 422

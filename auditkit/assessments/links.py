@@ -18,12 +18,13 @@ from auditkit.actions import links
 from auditkit.actions.models import ActionLink, CorrectiveAction
 from auditkit.actions.services import ActionData, Source, raise_action, today
 from auditkit.assessments.models import Answer, Assessment
+from auditkit.assessments.scoring import section_of
 from auditkit.core.errors import ValidationFailed
 from auditkit.core.i18n import pick
 from auditkit.core.security import Actor
 from auditkit.extensions import db
 from auditkit.orgs.models import Organisation
-from auditkit.standard.models import Question
+from auditkit.standard.models import ChecklistVersion, Clause, Question
 
 KIND = "assessment_answer"
 # Days to the due date of an action raised from a recommendation, by the answer's priority.
@@ -33,13 +34,17 @@ TITLE_LENGTH = 120
 
 def _answer(organisation: Organisation, target_id: int | None, _key: str | None) -> links.Found | None:
     row = db.session.execute(
-        select(Assessment.id, Assessment.reference, Assessment.revision, Question.key)
+        select(Assessment.id, Assessment.reference, Assessment.revision, Question.key, Clause.number)
         .join(Answer, Answer.assessment_id == Assessment.id).join(Question, Question.id == Answer.question_id)
+        .join(ChecklistVersion, ChecklistVersion.id == Question.checklist_version_id)
+        .outerjoin(Clause, (Clause.key == Question.clause_key)
+                   & (Clause.framework_version_id == ChecklistVersion.framework_version_id))
         .where(Answer.id == target_id, Answer.organisation_id == organisation.id)).one_or_none()
     if row is None:
         return None
     label = f"{row.reference}{f' rev. {row.revision}' if row.revision > 1 else ''} · {row.key}"
-    url = (url_for("assessments.assessment", slug=organisation.slug, assessment_id=row.id, _anchor=f"q-{row.key}")
+    url = (url_for("assessments.assessment", slug=organisation.slug, assessment_id=row.id,
+                   section=section_of(row.number) if row.number else None, _anchor=f"q-{row.key}")
            if has_request_context() else None)
     return links.Found(label, url)
 

@@ -54,9 +54,22 @@ def values_posted(form) -> dict[str, Any]:
     return {**{name: form[name].data for name in FIELDS}, "version": form.version.data}
 
 
-def questions_of(assessment: Assessment) -> list[Question]:
-    return list(db.session.execute(select(Question).where(
-        Question.checklist_version_id == assessment.checklist_version_id).order_by(Question.position)).scalars())
+def questions_of(assessment: Assessment, clause_keys: list[str] | None = None) -> list[Question]:
+    """The checklist's questions in order; with `clause_keys`, only those of these clauses (one section's)."""
+    statement = select(Question).where(Question.checklist_version_id == assessment.checklist_version_id)
+    if clause_keys is not None:
+        statement = statement.where(Question.clause_key.in_(clause_keys))
+    return list(db.session.execute(statement.order_by(Question.position)).scalars())
+
+
+def section_of_question(assessment: Assessment, question: Question) -> str | None:
+    """The section (the clause tree's top level: "4" to "8") the question's clause is in, in one query."""
+    number = db.session.execute(
+        select(Clause.number).join(ChecklistVersion, ChecklistVersion.framework_version_id
+                                   == Clause.framework_version_id)
+        .where(ChecklistVersion.id == assessment.checklist_version_id, Clause.key == question.clause_key)
+    ).scalar_one_or_none()
+    return section_of(number) if number else None
 
 
 def question_of(assessment: Assessment, question_id: int) -> Question:
@@ -107,10 +120,6 @@ def grouped(scores: Scores, questions: list[Question], baseline: Scores | None =
     return list(sections.values())
 
 
-def first_unanswered(questions: list[Question], answers: dict[int, Answer]) -> Question | None:
-    return next((q for q in questions if not (q.id in answers and answers[q.id].is_answered)), None)
-
-
 @dataclass
 class Progress:
     answered: int
@@ -120,16 +129,16 @@ class Progress:
     clauses: dict[str, tuple[int, int]] = field(default_factory=dict)
     sections: dict[str, tuple[int, int]] = field(default_factory=dict)
     numbers: dict[str, str] = field(default_factory=dict)  # clause key -> clause number
+    question_sections: dict[str, str] = field(default_factory=dict)  # question key -> section number
+
+    @property
+    def next_section(self) -> str | None:
+        """The section of the next question not yet answered: the page shows it, its link goes there."""
+        return self.question_sections.get(self.next_key) if self.next_key else None
 
     @property
     def pct(self) -> int:
         return round(100 * self.answered / self.total) if self.total else 100
-
-
-def progress(questions: list[Question], answers: dict[int, Answer]) -> Progress:
-    answered = sum(1 for q in questions if q.id in answers and answers[q.id].is_answered)
-    following = first_unanswered(questions, answers)
-    return Progress(answered, len(questions), following.key if following else None)
 
 
 def progress_of(assessment: Assessment) -> Progress:
@@ -151,8 +160,8 @@ def progress_of(assessment: Assessment) -> Progress:
         if not done and found.next_key is None:
             found.next_key = row.key
         found.numbers[row.clause_key] = row.number or ""
-        for counts in (clauses.setdefault(row.clause_key, [0, 0]),
-                       sections.setdefault(section_of(row.number or ""), [0, 0])):
+        section = found.question_sections[row.key] = section_of(row.number or "")
+        for counts in (clauses.setdefault(row.clause_key, [0, 0]), sections.setdefault(section, [0, 0])):
             counts[0] += done
             counts[1] += 1
     found.clauses = {key: (a, t) for key, (a, t) in clauses.items()}

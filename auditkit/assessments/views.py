@@ -11,7 +11,6 @@ from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from auditkit.accounts.models import User
 from auditkit.actions.labels import PRIORITY_LABELS
 from auditkit.actions.labels import STATUS_LABELS as ACTION_STATUS_LABELS
 from auditkit.actions.services import today
@@ -24,7 +23,7 @@ from auditkit.core.errors import Conflict, NotFound, ValidationFailed
 from auditkit.core.i18n import pick
 from auditkit.core.security import current_actor, load_for, requires, scoped
 from auditkit.extensions import db
-from auditkit.orgs.models import Membership
+from auditkit.orgs.services import member_names, with_former_members
 from auditkit.standard.models import Question
 from auditkit.web.forms import ConfirmForm, choices, show_errors
 from auditkit.web.template_helpers import digits, number
@@ -35,21 +34,6 @@ PER_PAGE = 50
 REPORTS = (("assessment_reports.report_docx", "report"), ("assessment_reports.answers_xlsx", "answers"))
 
 
-def members(organisation_id: int) -> dict[int, str]:
-    """The organisation's members by user id, as their names read: the people who may assess."""
-    rows = db.session.execute(select(User.id, User.name, User.email).join(Membership, Membership.user_id == User.id)
-                              .where(Membership.organisation_id == organisation_id)
-                              .order_by(User.name, User.email)).all()
-    return {row.id: row.name or row.email for row in rows}
-
-
-def names(people: dict[int, str], ids) -> dict[int, str]:
-    """`people` completed with the users named on a record who are no longer members."""
-    missing = {i for i in ids if i is not None and i not in people}
-    if missing:
-        people = {**people, **{row.id: row.name or row.email for row in db.session.execute(
-            select(User.id, User.name, User.email).where(User.id.in_(missing)))}}
-    return people
 
 
 def to_int(value) -> int | None:
@@ -77,7 +61,7 @@ def register():
     listing = db.paginate(scoped(actor, Assessment).order_by(Assessment.id.desc()),
                           page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
     counts = progress_counts([a.id for a in listing.items if a.status != AssessmentStatus.FINAL])
-    people = names(members(actor.organisation_id), [a.lead_id for a in listing.items])
+    people = with_former_members(member_names(actor.organisation_id), [a.lead_id for a in listing.items])
     return render_template("assessments/register.html", page=listing, counts=counts, people=people)
 
 
@@ -123,7 +107,7 @@ def version_label(version) -> str:
 @requires("assessment.create")
 def new():
     actor = current_actor()
-    people = members(actor.organisation_id)
+    people = member_names(actor.organisation_id)
     finals = list(db.session.execute(scoped(actor, Assessment).where(
         Assessment.status == AssessmentStatus.FINAL.value).order_by(Assessment.finalised_at.desc())).scalars())
     form = NewAssessmentForm() if request.method == "POST" else NewAssessmentForm(formdata=None,
@@ -164,8 +148,8 @@ def plan(assessment_id: int):
                             evidence_window_days=str(assessment.evidence_window_days))
         if assessment.status_enum not in EDITABLE:
             form.form_errors.append(_("The plan of an assessment in review or final cannot be changed."))
-    _plan_choices(form, names(members(actor.organisation_id), [a.user_id for a in assessment.assessors]),
-                  assessment.evidence_window_days)
+    people = with_former_members(member_names(actor.organisation_id), [a.user_id for a in assessment.assessors])
+    _plan_choices(form, people, assessment.evidence_window_days)
     if form.validate_on_submit():
         try:
             services.edit_plan(actor, g.organisation, assessment, form.version.data, _plan_data(form))
@@ -191,8 +175,9 @@ def plan(assessment_id: int):
 def assessment(assessment_id: int):
     # ?saved=<question id>: a plain form's answer was just saved; its block says so (the flash is out of sight
     # at the top of the page).
+    # ?section=<n>: the section whose questions are shown (by default, that of the next unanswered question).
     return assessment_page(load_for(current_actor(), Assessment, assessment_id, "assessment.view"),
-                           saved=request.args.get("saved", type=int))
+                           saved=request.args.get("saved", type=int), section=request.args.get("section"))
 
 
 def scale_levels(assessment: Assessment) -> list[dict]:
@@ -216,21 +201,40 @@ def permissions(assessment: Assessment) -> dict[str, bool]:
             "raise": actor.can("action.create")}
 
 
+def shown_section(scores: scoring.Scores, progress: page.Progress, asked: str | None) -> str | None:
+    """The section whose questions the page shows: the one asked for if it exists, else that of the next
+    unanswered question, else the first."""
+    numbers = [s.number for s in scores.sections]
+    for candidate in (asked, progress.next_section):
+        if candidate in numbers:
+            return candidate
+    return numbers[0] if numbers else None
+
+
 def assessment_page(assessment: Assessment, *, blocks: dict[int, page.Block] | None = None, refused=(),
-                    status: int = 200, saved: int | None = None):
-    """The assessment's page. `blocks` holds the question forms drawn again after a post (by question id);
-    `refused` the messages of a step or a form that a service refused, shown above the page."""
+                    status: int = 200, saved: int | None = None, section: str | None = None):
+    """The assessment's page, with the questions of one section (`section`, else the one of the question whose
+    block is drawn again, else that of the next unanswered question). `blocks` holds the question forms drawn
+    again after a post (by question id); `refused` the messages of a step or a form that a service refused,
+    shown above the page."""
     actor, organisation = current_actor(), g.organisation
     scores = scoring.current(assessment)
     baseline = baseline_of(assessment)
     baseline_scores = scoring.current(baseline) if baseline else None
-    questions = page.questions_of(assessment)
-    answers = page.answers_of(assessment)
+    progress = page.progress_of(assessment)
+    clause_numbers = {c.key: c.number for c in scores.clauses}
+    if section is None and blocks:  # the question posted: already loaded, so no query
+        posted = db.session.get(Question, next(iter(blocks)))
+        section = scoring.section_of(clause_numbers.get(posted.clause_key, "")) if posted else None
+    section = shown_section(scores, progress, section)
+    questions = page.questions_of(assessment, [c.key for c in scores.clauses
+                                               if scoring.section_of(c.number) == section])
+    answers = page.answers_of(assessment, [q.id for q in questions])
     figures = {qid: page.figure_view(f) for qid, f in evidence.figures(organisation, assessment, questions).items()}
     actions = links.actions_by_question(assessment)
     roadmap = links.roadmap(assessment)
-    people = names(members(organisation.id), [assessment.lead_id, *(a.user_id for a in assessment.assessors),
-                                              *(action.owner_id for action, _key in roadmap)])
+    people = with_former_members(member_names(organisation.id), [
+        assessment.lead_id, *(a.user_id for a in assessment.assessors), *(action.owner_id for action, _key in roadmap)])
     blocks = {q.id: (blocks or {}).get(q.id) or page.Block(page.values_of(answers.get(q.id))) for q in questions}
     if saved in answers:
         blocks[saved].saved_at = answers[saved].updated_at
@@ -239,14 +243,17 @@ def assessment_page(assessment: Assessment, *, blocks: dict[int, page.Block] | N
     steps = [t.name for t in allowed_from(assessment.status_enum) if actor.can(t.permission)]
     window_form = WindowForm(formdata=None, evidence_window_days=str(assessment.evidence_window_days))
     _window_choices(window_form, assessment.evidence_window_days)
+    sections = page.grouped(scores, questions, baseline_scores)
     return render_template(
         "assessments/assessment.html", assessment=assessment, scores=scores, baseline=baseline,
-        baseline_scores=baseline_scores, sections=page.grouped(scores, questions, baseline_scores),
+        baseline_scores=baseline_scores, sections=sections, section=section,
+        shown=next((s for s in sections if s.score.number == section), None),
+        clause_sections={key: scoring.section_of(number) for key, number in clause_numbers.items()},
         answers=answers, figures=figures, actions=actions, roadmap=roadmap, people=people, blocks=blocks,
-        progress=page.progress(questions, answers), levels=scale_levels(assessment), can=permissions(assessment),
+        progress=progress, levels=scale_levels(assessment), can=permissions(assessment),
         steps=steps, step_form=StepForm(formdata=None, version=assessment.version), confirm=ConfirmForm(),
         window_form=window_form, revised_by=revised_by, refused=refused, reports=report_links(assessment),
-        question_count=len(questions)), status
+        question_count=progress.total), status
 
 
 def report_links(assessment: Assessment) -> dict[str, str]:

@@ -91,7 +91,7 @@ def test_a_consultant_plans_starts_and_answers_an_assessment(app, live_server, b
         page.click("#step-start button")
     assert page.locator("#assessment-status").get_attribute("data-status") == "in_progress"
     assessment_url = page.url.split("#")[0].split("?")[0]
-    assert page.locator("#next-unanswered").get_attribute("href") == f"#q-{first_key}"
+    assert page.locator("#next-unanswered").get_attribute("href") == f"?section=4#q-{first_key}"
 
     # Two ratings, each saved as it is clicked: no button pressed.
     block(page, first_key).locator(f"label[for='a{first}-r2']").click()
@@ -102,7 +102,7 @@ def test_a_consultant_plans_starts_and_answers_an_assessment(app, live_server, b
     assert block(page, second_key).locator("details[data-details=guidance]").get_attribute("open") is not None
     answers = _answers(app)
     assert answers[first].rating == 2 and answers[second].rating == 3
-    assert page.locator("#next-unanswered").get_attribute("href") == f"#q-{third_key}"  # updated out of band
+    assert page.locator("#next-unanswered").get_attribute("href") == f"?section=4#q-{third_key}"  # out of band
 
     # Not applicable waits for the reason; saving without it says what is missing.
     third_block = block(page, third_key)
@@ -118,7 +118,7 @@ def test_a_consultant_plans_starts_and_answers_an_assessment(app, live_server, b
     saved(page, third_key)
     answer = _answers(app)[third]
     assert answer.not_applicable and answer.rating is None and answer.justification.startswith("We have no shops")
-    assert page.locator("[id='count-s4']").inner_text() == "3/56"  # the heading's count, updated out of band
+    assert page.locator("[id='count-s4']").inner_text() == "3/56"  # the section link's count, out of band
 
     # Notes typed are saved after a pause, as given.
     first_block = block(page, first_key)
@@ -159,6 +159,15 @@ def test_a_consultant_plans_starts_and_answers_an_assessment(app, live_server, b
     assert "2/156" not in page.locator("#assessments").inner_text()  # three answered
     shoot(page, artifacts, "assessments-register.png")
     page.go_back()
+
+    # One section's questions at a time: the links above them open another.
+    with page.expect_navigation():
+        page.click("#section-nav a[data-section-link='7']")
+    assert page.locator("#section-nav a[aria-current=page]").get_attribute("data-section-link") == "7"
+    assert block(page, first_key).count() == 0 and page.locator("article[id^='q-ga-7.']").count() > 0
+    with page.expect_navigation():
+        page.click("#section-nav a[data-section-link='4']")
+    assert block(page, first_key).count() == 1
 
     # The same page in Persian, right to left.
     page.select_option("#language-select", "fa")
