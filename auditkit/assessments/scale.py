@@ -1,10 +1,7 @@
 """Maturity scales. An assessment stores its scale with itself — each level's value, name and definition in
 every language AuditKit speaks — so its answers, scores and reports read the same however the default
 changes later. The default 0–4 scale's words are translated through the message catalogs and frozen into
-the assessment when it is created.
-
-A scale refuses: fewer than two levels; values that are not the whole numbers 0, 1, 2… in order; a level
-without a name."""
+the assessment when it is created. Levels are the whole numbers 0, 1, 2… in order."""
 
 from __future__ import annotations
 
@@ -44,19 +41,6 @@ def default_scale() -> list[dict[str, Any]]:
                 label[language], text[language] = str(name), str(definition)
         levels.append({"value": value, "label": label, "definition": text})
     return levels
-
-
-def check_scale(levels: Any) -> list[str]:
-    """What is wrong with a scale, in words for people; empty when it is sound."""
-    if not isinstance(levels, list) or len(levels) < 2:
-        return ["A scale needs at least two levels."]
-    problems = []
-    for position, level in enumerate(levels):
-        if not isinstance(level, dict) or level.get("value") != position:
-            problems.append(f"Level {position + 1} must have the value {position}.")
-        elif not isinstance(level.get("label"), dict) or not any(level["label"].values()):
-            problems.append(f"Level {position} has no name.")
-    return problems
 
 
 def maximum(levels: list[dict[str, Any]]) -> int:
