@@ -14,6 +14,9 @@ otherwise. "Open" = any status but closed, withdrawn and rejected. `now` = the m
   ack_within_target_pct      among members acknowledged, or not acknowledged with ack_due_at < now:
                              % acknowledged_at <= ack_due_at.
   ack_median_hours           median of acknowledged_at - received_at in hours (1 decimal) over acknowledged members.
+                             Durations are counted in tenths of their unit (6 minutes; 2.4 hours for days),
+                             rounded half up from whole seconds; a median of an even count is the mean of
+                             the middle two.
   resolve_within_target_pct  among members with communicated_at, or without it, open and response_due_at < now:
                              % communicated_at <= response_due_at.
   resolve_median_days        median of communicated_at - received_at in days (1 decimal) over members with it.
@@ -38,29 +41,39 @@ otherwise. "Open" = any status but closed, withdrawn and rejected. `now` = the m
                              zero-filled, oldest first.
 
 Percentages are floats of 1 decimal, None when the denominator is 0; counts come from SQL, the division and
-rounding happen once in Python, so both engines give the same float. Durations are counted in SQL in whole
-seconds; an order statistic is picked in SQL by row_number() over the durations, never by loading them. Ties
-in a breakdown are ordered by label in code-point order on both engines. `compute()` of every key issues 10
-queries: one per scope (window, closed, current) for the counts and ratios, each reading only its scope's
-rows; one for the order statistics, one for repeat complainants and one per breakdown. `series()` gives the
-figures that add up month by month (counts, ratios, means, the rate per customers), per month and split by a
-field, in one grouped query.
+rounding happen once in Python, so both engines give the same float. Ties in a breakdown are ordered by label
+in code-point order. The counts come from the day tallies where they can (metric_sums.py says how), so a
+year's figures over a million complaints read a few thousand tally rows; what depends on the time asked is
+counted from the pending complaints; durations come as histograms of tenths, from which the order statistic
+is picked. `series()` gives the figures that add up month by month (counts, ratios, means, the rate per
+customers), per month and split by a field.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
-from datetime import UTC, datetime
-from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String, and_, case, cast, extract, func, literal_column, or_, select, true, union_all
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy import func, select, true
+from sqlalchemy.sql import Select
 
+from auditkit.complaints import metric_sums
+from auditkit.complaints.metric_specs import (
+    ADDITIVE,
+    ORDERED,
+    SPECS,
+    CategoryLabel,
+    Filter,
+    Spec,
+    Window,
+    members,
+    scopes,
+)
+from auditkit.complaints.metric_sums import months_of
 from auditkit.complaints.models import SEVERITIES, Category, Complaint
-from auditkit.complaints.states import OPEN, Status
+from auditkit.complaints.tally_models import CLOSED
 from auditkit.core.db import utcnow
 from auditkit.extensions import db
 from auditkit.orgs.models import Organisation
@@ -69,105 +82,10 @@ from auditkit.standard.metric_keys import BREAKDOWNS, METRIC_KEYS
 C = Complaint
 TOP_PRODUCTS = 20
 OTHER = "other"
-HOUR, DAY = 3600, 86400
-_EVERYONE = true()  # the base of a figure over the whole population: count(*)
+SPLITS = ("channel", "category_id", "severity")
 
-
-@dataclass(frozen=True)
-class Window:
-    """[start, end) in aware datetimes."""
-
-    start: datetime
-    end: datetime
-
-    def __post_init__(self) -> None:
-        if self.start.tzinfo is None or self.end.tzinfo is None:
-            raise ValueError("a window takes aware datetimes")
-        if self.end < self.start:
-            raise ValueError("a window cannot end before it starts")
-
-
-@dataclass(frozen=True)
-class Filter:
-    """Equality on each field given; None leaves the field free."""
-
-    channel: str | None = None
-    category_id: int | None = None
-    severity: str | None = None
-    product: str | None = None
-    assignee_id: int | None = None
-
-    def conditions(self) -> list[ColumnElement[bool]]:
-        return [getattr(C, f.name) == getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None]
-
-
-class CategoryLabel(NamedTuple):
-    id: int
-    name: str
-
-    def __str__(self) -> str:
-        return self.name
-
-
-@dataclass(frozen=True)
-class _Spec:
-    kind: str  # count | pct | mean | median | p90 | per_1000 | repeat
-    scope: str  # window | closed | current: see _scopes
-    base: ColumnElement[bool]  # the records behind the figure: the rows counted, or the denominator
-    hit: ColumnElement[bool] | None = None  # the numerator of a percentage, within base
-    span: tuple[Any, Any, int] | None = None  # (later, earlier, seconds per unit) of a duration
-
-
-def _specs(now: datetime) -> dict[str, _Spec]:
-    is_open = C.status.in_(sorted(s.value for s in OPEN))
-    acknowledged, communicated = C.acknowledged_at.is_not(None), C.communicated_at.is_not(None)
-    ack_overdue = and_(C.acknowledged_at.is_(None), C.ack_due_at < now)
-    response_overdue = and_(C.communicated_at.is_(None), is_open, C.response_due_at < now)
-    answered = C.survey_answered_at.is_not(None)
-    everyone = _EVERYONE
-
-    def pct(base, hit) -> _Spec:
-        return _Spec("pct", "window", base, hit)
-
-    resolve = (C.communicated_at, C.received_at, DAY)
-    return {
-        "received": _Spec("count", "window", everyone),
-        "open": _Spec("count", "window", is_open),
-        "closed": _Spec("count", "closed", C.status == Status.CLOSED.value),
-        "overdue": _Spec("count", "current", or_(ack_overdue, response_overdue)),
-        "ack_within_target_pct": pct(or_(acknowledged, ack_overdue), C.acknowledged_at <= C.ack_due_at),
-        "ack_median_hours": _Spec("median", "window", acknowledged, span=(C.acknowledged_at, C.received_at, HOUR)),
-        "resolve_within_target_pct": pct(or_(communicated, response_overdue), C.communicated_at <= C.response_due_at),
-        "resolve_median_days": _Spec("median", "window", communicated, span=resolve),
-        "resolve_p90_days": _Spec("p90", "window", communicated, span=resolve),
-        "assessment_recorded_pct": pct(C.status.not_in([Status.REJECTED.value, Status.WITHDRAWN.value]),
-                                       C.assessed_at.is_not(None)),
-        "decision_communicated_pct": pct(C.decided_at.is_not(None), communicated),
-        "closure_accepted_pct": pct(C.status == Status.CLOSED.value, C.accepted.is_(True)),
-        "reopen_rate_pct": pct(or_(C.closed_at.is_not(None), C.reopen_count > 0), C.reopen_count > 0),
-        "escalated_internal": _Spec("count", "window", C.escalation_level > 0),
-        # JSON columns may hold JSON null as well as SQL NULL; neither is a referral.
-        "referred_external_pct": pct(everyone, and_(C.referral.is_not(None),
-                                                    cast(C.referral, String) != "null")),
-        "survey_response_pct": pct(C.survey_sent_at.is_not(None), answered),
-        "satisfaction_avg": _Spec("mean", "window", and_(answered, C.satisfaction_rating.is_not(None))),
-        "satisfied_pct": pct(answered, C.satisfaction_rating >= 4),
-        "categorised_pct": pct(everyone, C.category_id.is_not(None)),
-        "per_1000_customers": _Spec("per_1000", "window", everyone),
-        "repeat_complainant_pct": _Spec("repeat", "window", C.email.is_not(None)),
-    }
-
-
-def _scopes(window: Window) -> dict[str, ColumnElement[bool]]:
-    return {
-        "window": and_(C.received_at >= window.start, C.received_at < window.end),
-        "closed": and_(C.closed_at >= window.start, C.closed_at < window.end),
-        "current": C.status.in_(sorted(s.value for s in OPEN)),
-    }
-
-
-def _where(organisation: Organisation, filter: Filter | None) -> list[ColumnElement[bool]]:
-    return [C.organisation_id == organisation.id, *(filter.conditions() if filter else [])]
+__all__ = ["OTHER", "SPLITS", "CategoryLabel", "Filter", "Series", "Window", "compute", "figure", "monthly",
+           "months_of", "records", "series"]
 
 
 def _check(keys: Iterable[str]) -> None:
@@ -176,175 +94,75 @@ def _check(keys: Iterable[str]) -> None:
         raise KeyError(f"unknown metric key(s): {', '.join(unknown)}")
 
 
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
-def _seconds(later, earlier) -> ColumnElement[Any]:
-    """Whole seconds from `earlier` to `later`: SQLite keeps timestamps as text, PostgreSQL as timestamptz."""
-    if _dialect() == "sqlite":
-        return func.round((func.julianday(later) - func.julianday(earlier)) * DAY)
-    return func.round(extract("epoch", later - earlier))
-
-
-def _by_label(column) -> ColumnElement[Any]:
-    """Code-point order on both engines: PostgreSQL would otherwise follow the database's locale."""
-    return column.collate("C") if _dialect() == "postgresql" else column
-
-
 def _pct(hit: int, n: int) -> float | None:
     return round(100 * hit / n, 1) if n else None
 
 
-# --- figures ----------------------------------------------------------------------------------------------
-
-def _aggregates(specs: dict[str, _Spec], keys: list[str]) -> list[ColumnElement[Any]]:
-    """The conditional counts (and the sum of a mean) behind the keys, within one scope's WHERE."""
-    columns = []
-    for key in keys:
-        spec = specs[key]
-        columns.append(func.count() if spec.base is _EVERYONE else func.count(case((spec.base, 1))))
-        columns[-1] = columns[-1].label(f"{key}__n")
-        if spec.hit is not None:
-            columns.append(func.count(case((and_(spec.base, spec.hit), 1))).label(f"{key}__hit"))
-        if spec.kind == "mean":
-            columns.append(func.sum(case((spec.base, C.satisfaction_rating))).label(f"{key}__sum"))
-    return columns
-
-
-def _totals(where, scopes, specs: dict[str, _Spec], keys: list[str]) -> dict[str, Any]:
-    """One SELECT of conditional aggregates per scope the keys need: each reads only its scope's rows."""
-    totals: dict[str, Any] = {}
-    for scope in sorted({specs[key].scope for key in keys}):
-        columns = _aggregates(specs, [key for key in keys if specs[key].scope == scope])
-        totals.update(db.session.execute(select(*columns).where(*where, scopes[scope])).one()._asdict())
-    return totals
-
-
-def _value(organisation: Organisation, spec: _Spec, key: str, sums: dict[str, Any]) -> Any:
-    """A count, percentage, mean or rate from its aggregates."""
-    n = sums[f"{key}__n"]
+def _value(organisation: Organisation, spec: Spec, key: str, sums: dict[str, int]) -> Any:
+    """A count, percentage, mean or rate from its counts."""
+    n = sums.get(f"{key}__n", 0)
     if spec.kind == "pct":
-        return _pct(sums[f"{key}__hit"], n)
+        return _pct(sums.get(f"{key}__hit", 0), n)
     if spec.kind == "mean":
-        return round(int(sums[f"{key}__sum"]) / n, 2) if n else None
+        return round(int(sums.get(f"{key}__sum", 0)) / n, 2) if n else None
     if spec.kind == "per_1000":
-        return _per_1000(organisation, n)
+        customers = ((organisation.settings or {}).get("complaints") or {}).get("customers")
+        return round(n * 1000 / customers, 2) if customers else None
     return n
 
 
-def _order_statistics(where, scopes, specs: dict[str, _Spec], keys: list[str]) -> dict[str, float | None]:
-    """Medians and 90th percentiles, all in one UNION ALL: each ranks its durations with row_number() beside
-    their count and keeps the one or two rows at the rank it needs."""
-    parts = []
-    for tag, key in enumerate(keys):
-        spec = specs[key]
-        later, earlier, _unit = spec.span
-        seconds = _seconds(later, earlier)
-        ranked = (select(seconds.label("seconds"), func.row_number().over(order_by=seconds).label("rank"),
-                         func.count().over().label("n"))
-                  .where(*where, scopes[spec.scope], spec.base).subquery())
-        if spec.kind == "median":  # the middle one, or the middle two of an even count
-            wanted = ranked.c.rank.between((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)
-        else:  # nearest rank: the ceil(0.9 n)-th
-            wanted = ranked.c.rank == (9 * ranked.c.n + 9) // 10
-        parts.append(select(literal_column(str(tag)).label("tag"), ranked.c.seconds).where(wanted))
-    values: dict[int, list[float]] = defaultdict(list)
-    if parts:
-        statement = parts[0] if len(parts) == 1 else union_all(*parts)
-        for tag, seconds in db.session.execute(statement):
-            values[int(tag)].append(float(seconds))
-    return {key: round(sum(values[tag]) / len(values[tag]) / specs[key].span[2], 1) if values[tag] else None
-            for tag, key in enumerate(keys)}
+# --- breakdowns: each from the counts grouped by its field (GRAIN), or from the complaints -------------------
+
+GRAIN = {"by_month": "month", "by_channel": "channel", "by_category": "category_id", "by_severity": "severity"}
 
 
-def _repeat_complainants(population) -> float | None:
-    email = func.lower(C.email)
-    groups = (select(email.label("email"), func.count().label("n"))
-              .where(*population, C.email.is_not(None)).group_by(email).subquery())
-    repeated, total = db.session.execute(
-        select(func.sum(case((groups.c.n > 1, groups.c.n), else_=0)), func.sum(groups.c.n))).one()
-    return _pct(int(repeated or 0), int(total or 0))
+def _received_by(counted: metric_sums.Counted, grain: tuple[str, ...], field: str) -> dict[Any, int]:
+    position, counts = grain.index(field), {}
+    for group, values in counted.groups.items():
+        counts[group[position]] = counts.get(group[position], 0) + values["received__n"]
+    return {value: n for value, n in counts.items() if n}
 
 
-def _per_1000(organisation: Organisation, received: int) -> float | None:
-    customers = ((organisation.settings or {}).get("complaints") or {}).get("customers")
-    return round(received * 1000 / customers, 2) if customers else None
+def _by_channel(counted, grain, _reading) -> list[tuple[str, int]]:
+    return sorted(_received_by(counted, grain, "channel").items(), key=lambda item: (-item[1], item[0]))
 
 
-# --- breakdowns -------------------------------------------------------------------------------------------
-
-def _by_channel(_organisation, _window, population) -> list[tuple[str, int]]:
-    n = func.count().label("n")
-    statement = (select(C.channel, n).where(*population).group_by(C.channel)
-                 .order_by(n.desc(), _by_label(C.channel)))
-    return [(channel, count) for channel, count in db.session.execute(statement)]
-
-
-def _by_category(_organisation, _window, population) -> list[tuple[CategoryLabel | None, int]]:
-    n = func.count().label("n")
-    statement = (select(C.category_id, Category.name, n).select_from(C)
-                 .outerjoin(Category, Category.id == C.category_id).where(*population)
-                 .group_by(C.category_id, Category.name)
-                 .order_by(n.desc(), C.category_id.is_(None), _by_label(Category.name), C.category_id))
-    return [(CategoryLabel(id, name) if id is not None else None, count)
-            for id, name, count in db.session.execute(statement)]
+def _by_category(counted, grain, _reading) -> list[tuple[CategoryLabel | None, int]]:
+    counts = _received_by(counted, grain, "category_id")
+    names = dict(db.session.execute(select(Category.id, Category.name).where(
+        Category.id.in_([id for id in counts if id is not None]))).all()) if counts else {}
+    labelled = [(CategoryLabel(id, names[id]) if id is not None else None, n) for id, n in counts.items()]
+    return sorted(labelled, key=lambda item: (-item[1], item[0] is None, item[0].name if item[0] else "",
+                                              item[0].id if item[0] else 0))
 
 
-def _by_severity(_organisation, _window, population) -> list[tuple[str | None, int]]:
-    counts = dict(db.session.execute(select(C.severity, func.count()).where(*population).group_by(C.severity)).all())
+def _by_severity(counted, grain, _reading) -> list[tuple[str | None, int]]:
+    counts = _received_by(counted, grain, "severity")
     unassessed = counts.get(None, 0)
-    scale = [(severity, counts.get(severity, 0)) for severity in SEVERITIES]
-    return scale + ([(None, unassessed)] if unassessed else [])
+    return [(severity, counts.get(severity, 0)) for severity in SEVERITIES] + (
+        [(None, unassessed)] if unassessed else [])
 
 
-def _by_product(_organisation, _window, population) -> list[tuple[str | None, int]]:
+def _by_month(counted, grain, reading) -> list[tuple[str, int]]:
+    months = months_of(reading.organisation, reading.window)
+    counts = _received_by(counted, grain, "month") if months else {}
+    return [(label, counts.get(i, 0)) for i, (label, _, _) in enumerate(months)]
+
+
+def _by_product(_counted, _grain, reading) -> list[tuple[str | None, int]]:
     n = func.count().label("n")
     everyone = func.sum(func.count()).over().label("everyone")  # computed before LIMIT: the whole population
-    statement = (select(C.product, n, everyone).where(*population).group_by(C.product)
-                 .order_by(n.desc(), C.product.is_(None), _by_label(C.product)).limit(TOP_PRODUCTS))
+    product = C.product.collate("C") if db.session.get_bind().dialect.name == "postgresql" else C.product
+    statement = (select(C.product, n, everyone).where(*reading.where(), scopes(reading.window)["window"])
+                 .group_by(C.product).order_by(n.desc(), C.product.is_(None), product).limit(TOP_PRODUCTS))
     rows = db.session.execute(statement).all()
     top = [(product, count) for product, count, _ in rows]
     rest = int(rows[0][2]) - sum(count for _, count in top) if rows else 0
     return top + ([(OTHER, rest)] if rest else [])
 
 
-def months_of(organisation: Organisation, window: Window) -> list[tuple[str, datetime, datetime]]:
-    """The calendar months the window touches in the organisation's time zone: (label, start, end) in UTC,
-    clipped to the window."""
-    zone = ZoneInfo(organisation.timezone or "UTC")
-    local = window.start.astimezone(zone)
-    year, month, lower = local.year, local.month, window.start
-    months = []
-    while lower < window.end:
-        next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-        upper = min(window.end, datetime(next_year, next_month, 1, tzinfo=zone).astimezone(UTC))
-        months.append((f"{year:04d}-{month:02d}", lower, upper))
-        year, month, lower = next_year, next_month, upper
-    return months
-
-
-def _month_index(months: list[tuple[str, datetime, datetime]]) -> ColumnElement[Any]:
-    """The position of a complaint's month among `months`, for a population already within them. Month
-    boundaries in a time zone cannot be computed in SQLite: the CASE picks the first month whose end is later
-    than the received time."""
-    return case(*((C.received_at < upper, literal_column(str(i))) for i, (_, _, upper) in enumerate(months[:-1])),
-                else_=literal_column(str(len(months) - 1)))
-
-
-def _by_month(organisation, window, population) -> list[tuple[str, int]]:
-    months = months_of(organisation, window)
-    if not months:
-        return []
-    tagged = select(_month_index(months).label("month")).where(*population).subquery()
-    counts = dict(db.session.execute(select(tagged.c.month, func.count()).group_by(tagged.c.month)).all())
-    return [(label, counts.get(i, 0)) for i, (label, _, _) in enumerate(months)]
-
-
-_BREAKDOWNS: dict[str, Callable[..., list]] = {
-    "by_channel": _by_channel, "by_category": _by_category, "by_severity": _by_severity,
-    "by_product": _by_product, "by_month": _by_month,
-}
+_BREAKDOWNS = {"by_channel": _by_channel, "by_category": _by_category, "by_severity": _by_severity,
+               "by_product": _by_product, "by_month": _by_month}
 assert set(_BREAKDOWNS) == set(BREAKDOWNS)
 
 
@@ -355,24 +173,29 @@ def compute(organisation: Organisation, keys: Iterable[str], window: Window, fil
     """The asked figures and breakdowns, by key. Raises KeyError naming any unknown key."""
     keys = list(dict.fromkeys(keys))
     _check(keys)
-    specs, scopes = _specs(now or utcnow()), _scopes(window)
-    where = _where(organisation, filter)
-    population = [*where, scopes["window"]]
-    totals = _totals(where, scopes, specs, [key for key in keys if key in specs and specs[key].kind in _ADDITIVE])
-    ranked = _order_statistics(where, scopes, specs, [key for key in keys
-                                                      if key in specs and specs[key].kind in ("median", "p90")])
+    reading = metric_sums.Reading(organisation, window, filter, now or utcnow())
+    figures = [key for key in keys if key in SPECS]
+    grain = tuple(field for key, field in GRAIN.items() if key in keys)
+    counted = None
+    if grain or any(SPECS[key].kind in ADDITIVE and SPECS[key].scope != "current" for key in figures):
+        counted = metric_sums.sums(reading, grain, months_of(organisation, window) if "month" in grain else None)
+    totals = {**counted.total(), CLOSED: counted.closed} if counted else {}
+    wanted = list(dict.fromkeys(SPECS[key].duration for key in figures if SPECS[key].kind in ORDERED))
+    durations = metric_sums.durations(reading, wanted) if wanted else {}
     result: dict[str, Any] = {}
     for key in keys:
         if key in _BREAKDOWNS:
-            result[key] = _BREAKDOWNS[key](organisation, window, population)
+            result[key] = _BREAKDOWNS[key](counted, grain, reading)
             continue
-        kind = specs[key].kind
-        if kind in _ADDITIVE:
-            result[key] = _value(organisation, specs[key], key, totals)
-        elif kind in ("median", "p90"):
-            result[key] = ranked[key]
+        spec = SPECS[key]
+        if spec.scope == "current":
+            result[key] = metric_sums.overdue_now(reading)
+        elif spec.kind in ADDITIVE:
+            result[key] = _value(organisation, spec, key, totals)
+        elif spec.kind in ORDERED:
+            result[key] = metric_sums.ranked(durations[spec.duration], spec.kind)
         else:
-            result[key] = _repeat_complainants(population)
+            result[key] = _pct(*metric_sums.repeat_complainants(reading))
     return result
 
 
@@ -388,14 +211,10 @@ class Series:
     total: dict[str, Any]
 
 
-SPLITS = ("channel", "category_id", "severity")
-_ADDITIVE = ("count", "pct", "mean", "per_1000")  # kinds whose aggregates add up across months
-
-
 def monthly(key: str) -> bool:
     """Whether series() can give the figure month by month."""
-    spec = _specs(utcnow()).get(key)
-    return spec is not None and spec.scope == "window" and spec.kind in _ADDITIVE
+    spec = SPECS.get(key)
+    return spec is not None and spec.scope == "window" and spec.kind in ADDITIVE
 
 
 def series(organisation: Organisation, keys: Iterable[str], window: Window, filter: Filter | None = None,
@@ -403,11 +222,10 @@ def series(organisation: Organisation, keys: Iterable[str], window: Window, filt
     """The counts, percentages, means and rates of the window's population for every calendar month of the
     window (in the organisation's time zone), each month's value as compute() would give it for that month
     alone, and the whole window's; with `split` ("channel", "category_id" or "severity"), also per value of
-    that field. One grouped query. Refuses (ValueError) keys that are not counted over the window's
-    population (see monthly()), and an unknown split."""
+    that field. Refuses (ValueError) keys that are not counted over the window's population (see monthly()),
+    and an unknown split."""
     keys = list(dict.fromkeys(keys))
     _check(keys)
-    specs = _specs(now or utcnow())
     unfit = [key for key in keys if not monthly(key)]
     if unfit:
         raise ValueError(f"not a monthly figure: {', '.join(unfit)}")
@@ -415,32 +233,24 @@ def series(organisation: Organisation, keys: Iterable[str], window: Window, filt
         raise ValueError(f"cannot split by {split}")
     months = months_of(organisation, window)
     labels = [label for label, _, _ in months]
-    nothing = defaultdict(int)
-    if not months or not keys:
-        return Series(labels, {key: [_value(organisation, specs[key], key, nothing) for _ in months]
-                               for key in keys}, {}, {key: _value(organisation, specs[key], key, nothing)
-                                                      for key in keys})
-    month = _month_index(months).label("month")
-    groups = [month] + ([getattr(C, split).label("split")] if split else [])
-    statement = (select(*groups, *_aggregates(specs, keys))
-                 .where(*_where(organisation, filter), _scopes(window)["window"]).group_by(*groups))
-    per_month: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    per_split: dict[Any, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    whole: dict[str, int] = defaultdict(int)
-    for row in db.session.execute(statement).mappings():
-        index = int(row["month"])
-        for name, amount in row.items():
-            if name not in ("month", "split"):
-                per_month[index][name] += amount or 0
-                whole[name] += amount or 0
-                if split:
-                    per_split[row["split"]][index][name] += amount or 0
+    per_month: dict[int, dict[str, int]] = {}
+    per_split: dict[Any, dict[int, dict[str, int]]] = {}
+    whole: dict[str, int] = {}
+    if months and keys:
+        reading = metric_sums.Reading(organisation, window, filter, now or utcnow())
+        counted = metric_sums.sums(reading, ("month",) + ((split,) if split else ()), months)
+        for group, counts in counted.groups.items():
+            for target in (per_month.setdefault(group[0], {}), whole,
+                           *((per_split.setdefault(group[1], {}).setdefault(group[0], {}),) if split else ())):
+                for name, amount in counts.items():
+                    target[name] = target.get(name, 0) + amount
 
     def values(sums: dict[int, dict[str, int]]) -> dict[str, list[Any]]:
-        return {key: [_value(organisation, specs[key], key, sums[i]) for i in range(len(months))] for key in keys}
+        return {key: [_value(organisation, SPECS[key], key, sums.get(i, {})) for i in range(len(months))]
+                for key in keys}
 
     return Series(labels, values(per_month), {value: values(sums) for value, sums in per_split.items()},
-                  {key: _value(organisation, specs[key], key, whole) for key in keys})
+                  {key: _value(organisation, SPECS[key], key, whole) for key in keys})
 
 
 def figure(organisation: Organisation, key: str, window: Window, filter: Filter | None = None,
@@ -454,11 +264,11 @@ def records(organisation: Organisation, key: str, window: Window, filter: Filter
     """The complaints behind a figure, newest first: the rows counted, the denominator of a percentage, the
     members measured by a duration or an average; for a breakdown, the population."""
     _check([key])
-    scopes = _scopes(window)
     if key in _BREAKDOWNS:
         scope, base = "window", true()
     else:
-        spec = _specs(now or utcnow())[key]
-        scope, base = spec.scope, spec.base
-    return (select(C).where(*_where(organisation, filter), scopes[scope], base)
+        spec = SPECS[key]
+        scope, base = spec.scope, members(spec, now or utcnow())
+    return (select(C).where(C.organisation_id == organisation.id, *(filter.conditions() if filter else []),
+                            scopes(window)[scope], base)
             .order_by(C.received_at.desc(), C.id.desc()))

@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import count
 from operator import itemgetter
 from typing import Any, BinaryIO, TextIO
@@ -44,6 +45,7 @@ from flask_babel import gettext as _
 from sqlalchemy import String, any_, literal, select
 from sqlalchemy.dialects import postgresql
 
+from auditkit.complaints import tallies
 from auditkit.complaints.importing.rules import (
     BATCH,
     MAX_PROBLEMS,
@@ -82,6 +84,7 @@ class ImportReport:
     skip_invalid: bool = False
     dry_run: bool = False
     ignored: list[str] = field(default_factory=list)  # their columns left out
+    days: set[date] = field(default_factory=set)  # the local days written to, whose tallies are recounted
 
     @property
     def refused(self) -> bool:
@@ -127,6 +130,7 @@ def import_complaints(actor: Actor, organisation: Organisation, source: BinaryIO
             spool.seek(0)
             _write(actor, organisation, rules, spool, years, report, progress, file_name[:200])
             _refresh_statistics(report.written)
+            tallies.refresh(db.session.connection(), organisation.id, report.days)
     finally:
         table.close()
     return report
@@ -286,4 +290,5 @@ def _write(actor: Actor, organisation: Organisation, rules: RowRules, spool, yea
                 "complaint_id": ids, "at": at, "data": [data[channel] for channel in columns["channel"]]},
                 event, converted)
             report.written += len(ids)
+            report.days.update(tallies.local_days(organisation.timezone, at))
             progress("write", report.written, report.to_write)

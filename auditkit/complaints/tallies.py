@@ -1,0 +1,245 @@
+"""Keeps the day tallies (tally_models.py) in step with the complaints, and reads them.
+
+Every change to a complaint refreshes, in the same transaction, the tallies of the local days it touches
+(the day it was received and the day it was closed, before and after the change): through the ORM by the
+flush hook below, and by `refresh()` from writers that insert rows in bulk (the import, the demo). On
+PostgreSQL a refresh first locks the days' rows, so two writers of the same day take turns and the second
+counts the first one's change. An organisation's tallies are used only once `rebuild()` has built them all
+(the first refresh of an organisation does it) and only for its current time zone; until then the KPI
+engine reads the complaints themselves, which gives the same figures, more slowly.
+
+Refuses nothing; it only ever recounts."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, delete, event, func, insert, inspect, literal_column, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from auditkit.complaints.metric_specs import DURATIONS, TALLIED_KEYS, aggregates
+from auditkit.complaints.models import Complaint
+from auditkit.complaints.states import Status
+from auditkit.complaints.tally_models import CLOSED, COUNTS, DIMENSIONS, Tally, TallyDay, TallyState
+from auditkit.core.db import utcnow
+from auditkit.orgs.models import Organisation
+
+C = Complaint
+RUN = 31  # days counted per query when many are refreshed at once
+
+
+def zone_of(timezone: str | None) -> ZoneInfo:
+    return ZoneInfo(timezone or "UTC")
+
+
+def day_start(zone: ZoneInfo, day: date) -> datetime:
+    """The UTC instant a local day begins."""
+    return datetime.combine(day, time.min, zone).astimezone(UTC)
+
+
+def local_day(zone: ZoneInfo, at: datetime) -> date:
+    return at.astimezone(zone).date()
+
+
+def local_days(timezone: str | None, instants: Iterable[datetime | None]) -> set[date]:
+    """The local days of these times (None skipped), for refresh()."""
+    zone = zone_of(timezone)
+    return {local_day(zone, _aware(at)) for at in instants if at is not None}
+
+
+def group_columns(*columns) -> list:
+    """The columns to GROUP BY: a constant (the index of a lone day or month) is left out, as SQL would read
+    it as a position."""
+    return [column for column in columns if not getattr(getattr(column, "element", column), "is_literal", False)]
+
+
+def day_index(column, bounds: list[datetime]):
+    """The position of a time among consecutive days whose boundaries are `bounds` (n + 1 of them), for a
+    time already within them: SQLite cannot shift a time into a time zone."""
+    last = literal_column(str(len(bounds) - 2))
+    if len(bounds) < 3:
+        return last
+    return case(*((column < upper, literal_column(str(i))) for i, upper in enumerate(bounds[1:-1])), else_=last)
+
+
+# --- writing ----------------------------------------------------------------------------------------------
+
+def refresh(connection, organisation_id: int, days: Iterable[date]) -> None:
+    """Recount the tallies of these local days of the organisation, in the caller's transaction; the whole
+    organisation's if its tallies were never built or were built in another time zone."""
+    days = sorted(set(days))
+    if not days:
+        return
+    timezone = connection.execute(select(Organisation.timezone).where(
+        Organisation.id == organisation_id)).scalar_one_or_none()
+    if timezone is None and not connection.execute(select(Organisation.id).where(
+            Organisation.id == organisation_id)).first():
+        return  # the organisation is being deleted with its complaints
+    state = connection.execute(select(TallyState.timezone).where(
+        TallyState.organisation_id == organisation_id)).scalar_one_or_none()
+    if state != (timezone or "UTC"):
+        rebuild(connection, organisation_id)
+        return
+    _count_days(connection, organisation_id, zone_of(timezone), days)
+
+
+def rebuild(connection, organisation_id: int) -> None:
+    """Count every day of the organisation's complaints afresh and mark its tallies complete."""
+    timezone = connection.execute(select(Organisation.timezone).where(
+        Organisation.id == organisation_id)).scalar_one()
+    zone = zone_of(timezone)
+    owned = C.organisation_id == organisation_id
+    first, last_received, last_closed = connection.execute(
+        select(func.min(C.received_at), func.max(C.received_at), func.max(C.closed_at)).where(owned)).one()
+    connection.execute(delete(Tally).where(Tally.organisation_id == organisation_id))
+    connection.execute(delete(TallyDay).where(TallyDay.organisation_id == organisation_id))
+    if first is not None:
+        first_day = local_day(zone, _aware(first))
+        last_day = local_day(zone, max(_aware(at) for at in (last_received, last_closed) if at is not None))
+        _count_days(connection, organisation_id, zone,
+                    [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)])
+    connection.execute(delete(TallyState).where(TallyState.organisation_id == organisation_id))
+    connection.execute(insert(TallyState).values(organisation_id=organisation_id, timezone=timezone or "UTC",
+                                                 built_at=utcnow()))
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _runs(days: list[date]) -> list[list[date]]:
+    """Consecutive days in groups of at most RUN."""
+    runs: list[list[date]] = []
+    for day in days:
+        if runs and day - runs[-1][-1] == timedelta(days=1) and len(runs[-1]) < RUN:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
+
+
+def _lock(connection, organisation_id: int, run: list[date]) -> None:
+    """The days' rows, inserted if new; on PostgreSQL locked until the transaction ends."""
+    rows = [{"organisation_id": organisation_id, "day": day, "durations": {}} for day in run]
+    dialect = connection.dialect.name
+    statement = (postgresql.insert(TallyDay) if dialect == "postgresql" else sqlite.insert(TallyDay))
+    connection.execute(statement.on_conflict_do_nothing(index_elements=["organisation_id", "day"]), rows)
+    if dialect == "postgresql":
+        connection.execute(select(TallyDay.id).where(TallyDay.organisation_id == organisation_id,
+                                                     TallyDay.day.in_(run)).order_by(TallyDay.day).with_for_update())
+
+
+def _count_days(connection, organisation_id: int, zone: ZoneInfo, days: list[date]) -> None:
+    dialect = connection.dialect.name
+    for run in _runs(days):
+        _lock(connection, organisation_id, run)
+        bounds = [day_start(zone, day) for day in run] + [day_start(zone, run[-1] + timedelta(days=1))]
+        owned = C.organisation_id == organisation_id
+        counts: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+        received = day_index(C.received_at, bounds).label("d")
+        for row in connection.execute(
+                select(received, *(getattr(C, name) for name in DIMENSIONS), *aggregates(list(TALLIED_KEYS)))
+                .where(owned, C.received_at >= bounds[0], C.received_at < bounds[-1])
+                .group_by(*group_columns(received, *(getattr(C, name) for name in DIMENSIONS)))).mappings():
+            counts[(int(row["d"]), *(row[name] for name in DIMENSIONS))].update(
+                {name: int(row[name] or 0) for name in COUNTS if name in row})
+        closed = day_index(C.closed_at, bounds).label("d")
+        for row in connection.execute(
+                select(closed, *(getattr(C, name) for name in DIMENSIONS), func.count().label(CLOSED))
+                .where(owned, C.closed_at >= bounds[0], C.closed_at < bounds[-1], C.status == Status.CLOSED.value)
+                .group_by(*group_columns(closed, *(getattr(C, name) for name in DIMENSIONS)))).mappings():
+            counts[(int(row["d"]), *(row[name] for name in DIMENSIONS))][CLOSED] = int(row[CLOSED])
+        durations: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: {name: {} for name in DURATIONS})
+        for name, duration in DURATIONS.items():
+            tenths = duration.tenths(dialect).label("tenths")
+            for d, value, n in connection.execute(
+                    select(received, tenths, func.count()).where(
+                        owned, C.received_at >= bounds[0], C.received_at < bounds[-1], duration.later.is_not(None))
+                    .group_by(*group_columns(received, tenths))):
+                durations[int(d)][name][str(int(value))] = int(n)
+        connection.execute(delete(Tally).where(Tally.organisation_id == organisation_id, Tally.day.in_(run)))
+        if counts:
+            connection.execute(insert(Tally), [
+                {"organisation_id": organisation_id, "day": run[key[0]],
+                 **dict(zip(DIMENSIONS, key[1:], strict=True)), **values} for key, values in counts.items()])
+        for i, day in enumerate(run):
+            connection.execute(TallyDay.__table__.update().where(
+                TallyDay.organisation_id == organisation_id, TallyDay.day == day).values(
+                durations=durations[i] if i in durations else {name: {} for name in DURATIONS}))
+
+
+def _touched_days(session: Session) -> dict[int, set[date]]:
+    """The (organisation, UTC instants) a flush changes: received and closed times before and after."""
+    instants: dict[int, set[datetime]] = defaultdict(set)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, Complaint) or (obj in session.dirty and not session.is_modified(obj)):
+            continue
+        state = inspect(obj)
+        for name in ("received_at", "closed_at"):
+            history = state.attrs[name].history
+            for value in (*history.added, *history.deleted, *history.unchanged):
+                if value is not None:
+                    instants[obj.organisation_id].add(_aware(value))
+    return instants
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    touched = _touched_days(session)
+    if not touched:
+        return
+    connection = session.connection()
+    for organisation_id, instants in touched.items():
+        timezone = connection.execute(select(Organisation.timezone).where(
+            Organisation.id == organisation_id)).scalar_one_or_none()
+        refresh(connection, organisation_id, local_days(timezone, instants))
+
+
+# --- reading ----------------------------------------------------------------------------------------------
+
+def complete(connection, organisation: Organisation) -> bool:
+    """Whether the organisation's tallies cover all its complaints in its current time zone."""
+    state = connection.execute(select(TallyState.timezone).where(
+        TallyState.organisation_id == organisation.id)).scalar_one_or_none()
+    return state is not None and state == (organisation.timezone or "UTC")
+
+
+def sums(connection, organisation: Organisation, days: tuple[date, date], given: dict[str, Any],
+         groups: dict[str, Any]) -> dict[tuple, dict[str, int]]:
+    """The tallies of days [first, last) summed by `groups` (label → an expression over Tally), with
+    equality on the dimensions given."""
+    columns = [func.sum(getattr(Tally, name)).label(name) for name in COUNTS]
+    labelled = [expression.label(label) for label, expression in groups.items()]
+    statement = (select(*labelled, *columns)
+                 .where(Tally.organisation_id == organisation.id, Tally.day >= days[0], Tally.day < days[1],
+                        *(getattr(Tally, name) == value for name, value in given.items()))
+                 .group_by(*group_columns(*labelled)))
+    result: dict[tuple, dict[str, int]] = {}
+    for row in connection.execute(statement).mappings():
+        result[tuple(row[label] for label in groups)] = {name: int(row[name] or 0) for name in COUNTS}
+    return result
+
+
+def histograms(connection, organisation: Organisation, days: tuple[date, date]) -> dict[str, Counter]:
+    """The durations of the complaints received on days [first, last): {"ack"|"resolve": Counter(tenths)}."""
+    merged: dict[str, Counter] = {name: Counter() for name in DURATIONS}
+    for (durations,) in connection.execute(select(TallyDay.durations).where(
+            TallyDay.organisation_id == organisation.id, TallyDay.day >= days[0], TallyDay.day < days[1])):
+        for name, counts in (durations or {}).items():
+            merged[name].update({int(tenths): n for tenths, n in counts.items()})
+    return merged
+
+
+def month_of_day(months: list[tuple[str, date]]):
+    """The position of a tally's day among months starting on the given local days (label, first day)."""
+    last = literal_column(str(max(len(months) - 1, 0)))
+    if len(months) < 2:
+        return last
+    return case(*((Tally.day < first, literal_column(str(i - 1))) for i, (_, first) in enumerate(months) if i),
+                else_=last)
+
