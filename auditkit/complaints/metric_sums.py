@@ -37,6 +37,7 @@ from auditkit.orgs.models import Organisation
 
 C = Complaint
 GROUPS = ("month", *DIMENSIONS)
+LONG_WINDOW = timedelta(days=31)
 Months = list[tuple[str, datetime, datetime]]
 
 
@@ -213,11 +214,16 @@ def ranked(histogram: Counter, kind: str) -> float | None:
 
 
 def repeat_complainants(reading: Reading) -> tuple[int, int]:
-    """(members whose lower-cased email is on more than one member, members with an email)."""
+    """(members whose lower-cased email is on more than one member, members with an email). Over a window
+    of a month or more, SQLite is told to walk the organisation's emails in order (ix_complaint_email) rather
+    than sort the window's: ten times faster at a year of a million (its planner, without statistics, picks
+    the window's range)."""
     email = func.lower(C.email)
-    groups = (select(email.label("email"), func.count().label("n"))
-              .where(*reading.where(), scopes(reading.window)["window"], C.email.is_not(None))
-              .group_by(email).subquery())
+    grouped = (select(email.label("email"), func.count().label("n"))
+               .where(*reading.where(), scopes(reading.window)["window"], C.email.is_not(None)).group_by(email))
+    if reading.window.end - reading.window.start >= LONG_WINDOW:
+        grouped = grouped.with_hint(C, "INDEXED BY ix_complaint_email", "sqlite")
+    groups = grouped.subquery()
     repeated, total = db.session.execute(
         select(func.sum(case((groups.c.n > 1, groups.c.n), else_=0)), func.sum(groups.c.n))).one()
     return int(repeated or 0), int(total or 0)

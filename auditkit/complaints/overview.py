@@ -4,6 +4,7 @@ channel, acknowledgement and response within target by month, and the Pareto of 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, g, render_template, request
 from flask_babel import gettext as _
@@ -34,27 +35,31 @@ FIGURE_LABELS = {
 TARGET_PCT = 90  # the line drawn on the within-target charts
 
 
-def _window() -> metrics.Window:
+def _window(timezone: str | None) -> metrics.Window:
+    """The days asked (?from=&to=, both included; default the last twelve months to today), as local days of
+    the organisation: what its people mean by a day, and what its day tallies count."""
+    zone = ZoneInfo(timezone or "UTC")
+
     def day(name: str, default: date) -> date:
         try:
             return date.fromisoformat(request.args.get(name, ""))
         except ValueError:
             return default
 
-    today = datetime.now(UTC).date()
+    today = datetime.now(zone).date()
     end = day("to", today)
     start = day("from", (end.replace(day=1) - timedelta(days=335)).replace(day=1))
     if start > end:
         start, end = end, start
-    return metrics.Window(datetime.combine(start, time.min, UTC), datetime.combine(end + timedelta(days=1),
-                                                                                   time.min, UTC))
+    return metrics.Window(datetime.combine(start, time.min, zone).astimezone(UTC),
+                          datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC))
 
 
 @bp.route("/")
 @requires("complaint.view")
 def overview():
     organisation = g.organisation
-    window = _window()
+    window, zone = _window(organisation.timezone), ZoneInfo(organisation.timezone or "UTC")
     # The figures that add up month by month come with the charts' monthly series from one grouped query.
     by_month = [key for key in FIGURES if metrics.monthly(key)]
     monthly = metrics.series(organisation, by_month, window, split="channel")
@@ -83,4 +88,5 @@ def overview():
     return render_template("complaints/overview.html", figures=figures, labels=FIGURE_LABELS, keys=FIGURES,
                            window=window, titles=titles,
                            charts={name: chart.svg_data_uri() for name, chart in pictures.items()},
-                           last_day=(window.end - timedelta(days=1)).date())
+                           first_day=window.start.astimezone(zone).date(),
+                           last_day=(window.end.astimezone(zone) - timedelta(days=1)).date())

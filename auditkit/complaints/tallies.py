@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, event, func, insert, inspect, literal_column, select
+from sqlalchemy import BigInteger, case, cast, delete, event, extract, func, insert, inspect, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,7 @@ from auditkit.orgs.models import Organisation
 
 C = Complaint
 RUN = 31  # days counted per query when many are refreshed at once
+DAY_SECONDS = 86400
 
 
 def zone_of(timezone: str | None) -> ZoneInfo:
@@ -58,12 +60,25 @@ def group_columns(*columns) -> list:
     return [column for column in columns if not getattr(getattr(column, "element", column), "is_literal", False)]
 
 
-def day_index(column, bounds: list[datetime]):
+def _whole_days_since(column, start: datetime, dialect: str):
+    """Whole days from `start` to a later time, in integer seconds on either engine."""
+    if dialect == "sqlite":
+        # Whole seconds of the stored text (strftime would round a time within half a millisecond of the
+        # next second up to it, and so a time just before midnight into the next day).
+        seconds = cast(func.strftime("%s", func.substr(column, 1, 19)), BigInteger) - int(start.timestamp())
+    else:
+        seconds = cast(func.floor(extract("epoch", column - start)), BigInteger)
+    return seconds // DAY_SECONDS
+
+
+def day_index(column, bounds: list[datetime], dialect: str):
     """The position of a time among consecutive days whose boundaries are `bounds` (n + 1 of them), for a
     time already within them: SQLite cannot shift a time into a time zone."""
     last = literal_column(str(len(bounds) - 2))
     if len(bounds) < 3:
         return last
+    if all(upper - lower == timedelta(days=1) for lower, upper in pairwise(bounds)):
+        return _whole_days_since(column, bounds[0], dialect)  # no clock change among them: arithmetic
     return case(*((column < upper, literal_column(str(i))) for i, upper in enumerate(bounds[1:-1])), else_=last)
 
 
@@ -94,8 +109,9 @@ def rebuild(connection, organisation_id: int) -> None:
         Organisation.id == organisation_id)).scalar_one()
     zone = zone_of(timezone)
     owned = C.organisation_id == organisation_id
-    first, last_received, last_closed = connection.execute(
-        select(func.min(C.received_at), func.max(C.received_at), func.max(C.closed_at)).where(owned)).one()
+    # Three statements, not one: each reads a single end of an index.
+    first, last_received, last_closed = (connection.execute(select(aggregate).where(owned)).scalar() for aggregate in (
+        func.min(C.received_at), func.max(C.received_at), func.max(C.closed_at)))
     connection.execute(delete(Tally).where(Tally.organisation_id == organisation_id))
     connection.execute(delete(TallyDay).where(TallyDay.organisation_id == organisation_id))
     if first is not None:
@@ -141,14 +157,14 @@ def _count_days(connection, organisation_id: int, zone: ZoneInfo, days: list[dat
         bounds = [day_start(zone, day) for day in run] + [day_start(zone, run[-1] + timedelta(days=1))]
         owned = C.organisation_id == organisation_id
         counts: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
-        received = day_index(C.received_at, bounds).label("d")
+        received = day_index(C.received_at, bounds, dialect).label("d")
         for row in connection.execute(
                 select(received, *(getattr(C, name) for name in DIMENSIONS), *aggregates(list(TALLIED_KEYS)))
                 .where(owned, C.received_at >= bounds[0], C.received_at < bounds[-1])
                 .group_by(*group_columns(received, *(getattr(C, name) for name in DIMENSIONS)))).mappings():
             counts[(int(row["d"]), *(row[name] for name in DIMENSIONS))].update(
                 {name: int(row[name] or 0) for name in COUNTS if name in row})
-        closed = day_index(C.closed_at, bounds).label("d")
+        closed = day_index(C.closed_at, bounds, dialect).label("d")
         for row in connection.execute(
                 select(closed, *(getattr(C, name) for name in DIMENSIONS), func.count().label(CLOSED))
                 .where(owned, C.closed_at >= bounds[0], C.closed_at < bounds[-1], C.status == Status.CLOSED.value)
