@@ -178,3 +178,24 @@ def test_the_time_dependent_counts_read_the_partial_index_of_pending_complaints(
         f"AND {statement.text}"), {"o": register.organisation.id, "a": "2025-01-01"}).all()
     assert "ix_complaint_pending" in " ".join(str(row[-1]) for row in plan)
     assert Complaint.__table__.indexes  # the index is declared on the model, as the migration builds it
+
+
+def test_a_time_just_before_midnight_stays_in_its_day(make):
+    organisation = make.organisation(timezone="UTC")  # no clock change: days are counted by arithmetic
+    late = datetime(2025, 3, 1, 23, 59, 59, 999_900, tzinfo=UTC)
+    for n, at in enumerate((late, late + timedelta(microseconds=100), late + D)):
+        db.session.add(Complaint(organisation_id=organisation.id, reference=f"m{n}", received_at=at, channel="email",
+                                 status="received", description="Late."))
+    db.session.flush()
+    days = dict(db.session.execute(select(Tally.day, Tally.received__n).where(
+        Tally.organisation_id == organisation.id)).all())
+    assert {day.isoformat(): n for day, n in days.items()} == {"2025-03-01": 1, "2025-03-02": 2}
+
+
+def test_a_change_to_an_expired_complaint_recounts_the_day_it_was_on(register):
+    complaint = register.complaints["c3"]
+    db.session.flush()
+    db.session.expire(complaint)  # as after a commit: the old received time is not in memory
+    complaint.received_at = datetime(2025, 3, 3, 10, tzinfo=UTC)
+    db.session.flush()
+    assert_in_step(register.organisation.id)

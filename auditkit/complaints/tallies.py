@@ -19,7 +19,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, case, cast, delete, event, extract, func, insert, inspect, literal_column, select
+from sqlalchemy import BigInteger, case, cast, delete, event, extract, func, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -189,24 +189,31 @@ def _count_days(connection, organisation_id: int, zone: ZoneInfo, days: list[dat
                 durations=durations[i] if i in durations else {name: {} for name in DURATIONS}))
 
 
-def _touched_days(session: Session) -> dict[int, set[date]]:
-    """The (organisation, UTC instants) a flush changes: received and closed times before and after."""
-    instants: dict[int, set[datetime]] = defaultdict(set)
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if not isinstance(obj, Complaint) or (obj in session.dirty and not session.is_modified(obj)):
-            continue
-        state = inspect(obj)
-        for name in ("received_at", "closed_at"):
-            history = state.attrs[name].history
-            for value in (*history.added, *history.deleted, *history.unchanged):
-                if value is not None:
-                    instants[obj.organisation_id].add(_aware(value))
-    return instants
+TOUCHED = "auditkit.tallies.touched"  # session.info: {organisation id: UTC instants} a flush is changing
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context, _instances) -> None:
+    """Note the received and closed times of the complaints this flush changes, as stored before it (read
+    from the database: an expired instance does not know its old values) and as they will be after it."""
+    changed = [obj for obj in (*session.new, *session.dirty, *session.deleted) if isinstance(obj, Complaint)
+               and (obj not in session.dirty or session.is_modified(obj))]
+    if not changed:
+        return
+    touched: dict[int, set[datetime]] = session.info.setdefault(TOUCHED, defaultdict(set))
+    stored = [obj.id for obj in changed if obj not in session.new and obj.id is not None]
+    if stored:
+        for organisation_id, *instants in session.connection().execute(
+                select(C.organisation_id, C.received_at, C.closed_at).where(C.id.in_(stored))):
+            touched[organisation_id].update(_aware(at) for at in instants if at is not None)
+    for obj in changed:
+        if obj not in session.deleted:
+            touched[obj.organisation_id].update(_aware(at) for at in (obj.received_at, obj.closed_at) if at)
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
-    touched = _touched_days(session)
+    touched = session.info.pop(TOUCHED, None)
     if not touched:
         return
     connection = session.connection()
