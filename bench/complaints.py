@@ -60,7 +60,6 @@ def live_lifecycle(organisation_id: int, now: datetime) -> None:
     for ident, received in rows:
         received = received if isinstance(received, datetime) else datetime.fromisoformat(received)
         received = received.replace(tzinfo=received.tzinfo or UTC)
-        age_days = (now - received).total_seconds() / 86400
         row = dict.fromkeys(("acknowledged_at", "assessed_at", "decided_at", "communicated_at", "closed_at",
                              "survey_sent_at", "survey_answered_at", "accepted", "satisfaction_rating",
                              "severity"))
