@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import delete, select, text
 
 from auditkit.complaints import lifecycle, metrics, tallies
+from auditkit.complaints.metric_specs import PENDING
 from auditkit.complaints.metrics import Filter, Window
 from auditkit.complaints.models import Complaint
 from auditkit.complaints.tally_models import Tally, TallyDay, TallyState
@@ -172,12 +173,10 @@ def test_the_demo_counts_its_days(make, monkeypatch):
 
 @pytest.mark.sqlite_only
 def test_the_time_dependent_counts_read_the_partial_index_of_pending_complaints(register):
-    statement = metrics.metric_sums.PENDING  # the term the queries carry
     plan = db.session.execute(text(
         "EXPLAIN QUERY PLAN SELECT count(*) FROM complaint WHERE organisation_id = :o AND received_at >= :a "
-        f"AND {statement.text}"), {"o": register.organisation.id, "a": "2025-01-01"}).all()
+        f"AND {PENDING.text}"), {"o": register.organisation.id, "a": "2025-01-01"}).all()
     assert "ix_complaint_pending" in " ".join(str(row[-1]) for row in plan)
-    assert Complaint.__table__.indexes  # the index is declared on the model, as the migration builds it
 
 
 def test_a_time_just_before_midnight_stays_in_its_day(make):

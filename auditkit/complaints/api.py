@@ -19,9 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from auditkit.complaints import attachments, lifecycle
 from auditkit.complaints.intake import NewComplaint, receive_complaint
 from auditkit.complaints.masking import mask_text, personal_data
+from auditkit.complaints.metric_specs import overdue_now
 from auditkit.complaints.models import Complaint, ComplaintEvent
 from auditkit.complaints.portal_models import ComplaintAttachment
-from auditkit.complaints.queries import RegisterFilter, overdue_condition, register_page
+from auditkit.complaints.queries import RegisterFilter, register_page
 from auditkit.complaints.schemas import (
     AcknowledgeStepSchema,
     AssessStepSchema,
@@ -75,7 +76,7 @@ def _overdue_ids(ids: list[int]) -> set[int]:
     if not ids:
         return set()
     return set(db.session.execute(
-        select(Complaint.id).where(Complaint.id.in_(ids), overdue_condition(utcnow()))).scalars())
+        select(Complaint.id).where(Complaint.id.in_(ids), overdue_now(utcnow()))).scalars())
 
 
 def _shown(complaint: Complaint, actor: Actor, overdue: bool | None = None, **values) -> Shown:

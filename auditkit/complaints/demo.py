@@ -122,8 +122,8 @@ def seed_organisation_complaints(organisation: Organisation, profile: Profile, *
         Complaint.organisation_id == organisation.id, Complaint.external_id.like(f"{DEMO_PREFIX}%"))).all())
     events = [{**event, "complaint_id": ids[story.row["external_id"]]} for story in stories for event in story.events]
     db.session.execute(insert(ComplaintEvent.__table__), events)
-    tallies.refresh(db.session.connection(), organisation.id, tallies.local_days(
-        organisation.timezone, [story.row.get(name) for story in stories for name in ("received_at", "closed_at")]))
+    tallies.refresh(db.session.connection(), organisation.id, instants=[
+        story.row.get(name) for story in stories for name in ("received_at", "closed_at")])
     return len(stories)
 
 

@@ -14,7 +14,22 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, ColumnElement, String, and_, case, cast, extract, false, func, or_, text, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    extract,
+    false,
+    func,
+    or_,
+    select,
+    text,
+    true,
+)
 
 from auditkit.complaints.models import PENDING_SQL, Complaint
 from auditkit.complaints.states import OPEN, Status
@@ -66,6 +81,12 @@ class CategoryLabel(NamedTuple):
         return self.name
 
 
+def group_columns(*columns) -> list:
+    """The columns to GROUP BY: a constant (the index of a lone day or month, a tag) is left out, as SQL
+    would read it as a position."""
+    return [column for column in columns if not getattr(getattr(column, "element", column), "is_literal", False)]
+
+
 @dataclass(frozen=True)
 class Duration:
     """A span between two of a complaint's times, in tenths of `unit` seconds."""
@@ -83,6 +104,14 @@ class Duration:
             seconds = func.round(extract("epoch", self.later - self.earlier))
         tenth = self.unit // 10
         return (cast(seconds, BigInteger) + tenth // 2) // tenth
+
+    def histogram(self, dialect: str, conditions: list[ColumnElement[bool]], first=None) -> Select:
+        """(first,) tenths, count: how many complaints matching the conditions took each number of tenths,
+        grouped by `first` too when given (a constant `first` is selected, not grouped)."""
+        tenths = self.tenths(dialect)
+        leading = [first] if first is not None else []
+        return (select(*leading, tenths.label("tenths"), func.count())
+                .where(*conditions, self.later.is_not(None)).group_by(*group_columns(*leading, tenths)))
 
 
 DURATIONS = {"ack": Duration(C.acknowledged_at, C.received_at, HOUR),
@@ -105,6 +134,12 @@ def overdue_condition(step: str, now: datetime) -> ColumnElement[bool]:
     if step == "ack":
         return and_(C.acknowledged_at.is_(None), C.ack_due_at < now)
     return and_(C.communicated_at.is_(None), C.status.in_(OPEN_STATUSES), C.response_due_at < now)
+
+
+def overdue_now(now: datetime) -> ColumnElement[bool]:
+    """Open, with the acknowledgement or the response overdue at `now`: the figure "overdue", and the
+    register's overdue filter and badge."""
+    return and_(C.status.in_(OPEN_STATUSES), or_(overdue_condition("ack", now), overdue_condition("response", now)))
 
 
 def members(spec: Spec, now: datetime) -> ColumnElement[bool]:

@@ -15,18 +15,17 @@ from typing import Any
 from sqlalchemy import case, func, literal_column, or_, select, union_all
 from sqlalchemy.sql import ColumnElement
 
-from auditkit.complaints import tallies
+from auditkit.complaints import metric_specs, tallies
 from auditkit.complaints.metric_specs import (
     DURATIONS,
-    OPEN_STATUSES,
     PENDING,
     TALLIED,
     TALLIED_KEYS,
     Filter,
     Window,
     aggregates,
+    group_columns,
     overdue_aggregates,
-    overdue_condition,
     scopes,
 )
 from auditkit.complaints.models import Complaint
@@ -57,17 +56,12 @@ def months_of(organisation: Organisation, window: Window) -> Months:
 
 
 def month_index(months: Months) -> ColumnElement[Any]:
-    """The position of a complaint's month among `months`, for a population already within them. Month
-    boundaries in a time zone cannot be computed in SQLite: the CASE picks the first month whose end is later
-    than the received time."""
-    last = literal_column(str(len(months) - 1))
-    if len(months) < 2:
-        return last
-    return case(*((C.received_at < upper, literal_column(str(i))) for i, (_, _, upper) in enumerate(months[:-1])),
-                else_=last)
+    """The position of a complaint's month among `months`, for a population already within them."""
+    return tallies.position(C.received_at, [upper for _, _, upper in months[:-1]])
 
 
-def _where(organisation: Organisation, filter: Filter | None) -> list[ColumnElement[bool]]:
+def population(organisation: Organisation, filter: Filter | None) -> list[ColumnElement[bool]]:
+    """The organisation's complaints that match the filter (received whenever)."""
     return [C.organisation_id == organisation.id, *(filter.conditions() if filter else [])]
 
 
@@ -107,7 +101,7 @@ class Reading:
     _complete: bool | None = None
 
     def where(self) -> list[ColumnElement[bool]]:
-        return _where(self.organisation, self.filter)
+        return population(self.organisation, self.filter)
 
     def parts(self, tallied_fields: tuple[str, ...]) -> tuple[tuple[date, date] | None, list[Window]]:
         """The local days [first, last) the tallies answer for, and the windows the complaints must: the
@@ -150,7 +144,7 @@ def sums(reading: Reading, by: tuple[str, ...] = (), months: Months | None = Non
             counted.closed += values.pop(CLOSED)
         counted.add(tallied)
     groups = _groups(by, months)
-    grouping = tallies.group_columns(*groups.values())
+    grouping = group_columns(*groups.values())
     if raw:
         statement = (select(*groups.values(), *aggregates(list(TALLIED_KEYS)))
                      .where(*where, _received_in(raw)).group_by(*grouping))
@@ -173,9 +167,8 @@ def _groups(by: tuple[str, ...], months: Months | None) -> dict[str, ColumnEleme
 
 def overdue_now(reading: Reading) -> int:
     """Open complaints, whenever received, with an overdue acknowledgement or response at the moment."""
-    overdue = or_(overdue_condition("ack", reading.now), overdue_condition("response", reading.now))
     return db.session.execute(select(func.count()).where(
-        *reading.where(), PENDING, C.status.in_(OPEN_STATUSES), overdue)).scalar_one()
+        *reading.where(), PENDING, metric_specs.overdue_now(reading.now))).scalar_one()
 
 
 def durations(reading: Reading, names: list[str]) -> dict[str, Counter]:
@@ -186,12 +179,8 @@ def durations(reading: Reading, names: list[str]) -> dict[str, Counter]:
     result = {name: Counter(counted.get(name, {})) for name in names}
     if raw and names:
         dialect = db.session.get_bind().dialect.name
-        parts = []
-        for tag, name in enumerate(names):
-            duration = DURATIONS[name]
-            tenths = duration.tenths(dialect)
-            parts.append(select(literal_column(str(tag)).label("tag"), tenths.label("tenths"), func.count())
-                         .where(*reading.where(), _received_in(raw), duration.later.is_not(None)).group_by(tenths))
+        parts = [DURATIONS[name].histogram(dialect, [*reading.where(), _received_in(raw)],
+                                           literal_column(str(tag)).label("tag")) for tag, name in enumerate(names)]
         for tag, tenths, n in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
             result[names[int(tag)]][int(tenths)] += int(n)
     return result
@@ -231,5 +220,5 @@ def repeat_complainants(reading: Reading) -> tuple[int, int]:
     return int(repeated or 0), int(total or 0)
 
 
-__all__ = ["GROUPS", "Counted", "Reading", "durations", "month_index", "months_of", "overdue_now", "ranked",
-           "repeat_complainants", "sums"]
+__all__ = ["GROUPS", "Counted", "Reading", "durations", "month_index", "months_of", "overdue_now", "population",
+           "ranked", "repeat_complainants", "sums"]

@@ -269,6 +269,5 @@ def records(organisation: Organisation, key: str, window: Window, filter: Filter
     else:
         spec = SPECS[key]
         scope, base = spec.scope, members(spec, now or utcnow())
-    return (select(C).where(C.organisation_id == organisation.id, *(filter.conditions() if filter else []),
-                            scopes(window)[scope], base)
+    return (select(C).where(*metric_sums.population(organisation, filter), scopes(window)[scope], base)
             .order_by(C.received_at.desc(), C.id.desc()))

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, or_, tuple_
+from sqlalchemy import Select, or_, tuple_
 
+from auditkit.complaints import metric_specs
 from auditkit.complaints.models import Complaint
-from auditkit.complaints.states import OPEN
 from auditkit.core.db import utcnow
 from auditkit.core.security import Actor, scoped
 from auditkit.extensions import db
@@ -36,10 +36,6 @@ class RegisterFilter:
     ids: list[int] = field(default_factory=list)
 
 
-def overdue_condition(now: datetime):
-    return and_(Complaint.status.in_([s.value for s in OPEN]),
-                or_(Complaint.response_due_at < now,
-                    and_(Complaint.acknowledged_at.is_(None), Complaint.ack_due_at < now)))
 
 
 def _day_start(day: date) -> datetime:
@@ -62,7 +58,7 @@ def filtered(actor: Actor, f: RegisterFilter, now: datetime | None = None) -> Se
     elif f.assignee_id:
         conditions.append(Complaint.assignee_id == f.assignee_id)
     if f.overdue:
-        conditions.append(overdue_condition(now or utcnow()))
+        conditions.append(metric_specs.overdue_now(now or utcnow()))  # the KPI engine's rule
     if f.received_from:
         conditions.append(Complaint.received_at >= _day_start(f.received_from))
     if f.received_to:

@@ -23,7 +23,7 @@ from sqlalchemy import BigInteger, case, cast, delete, event, extract, func, ins
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from auditkit.complaints.metric_specs import DURATIONS, TALLIED_KEYS, aggregates
+from auditkit.complaints.metric_specs import DURATIONS, TALLIED_KEYS, aggregates, group_columns
 from auditkit.complaints.models import Complaint
 from auditkit.complaints.states import Status
 from auditkit.complaints.tally_models import CLOSED, COUNTS, DIMENSIONS, Tally, TallyDay, TallyState
@@ -54,12 +54,6 @@ def local_days(timezone: str | None, instants: Iterable[datetime | None]) -> set
     return {local_day(zone, _aware(at)) for at in instants if at is not None}
 
 
-def group_columns(*columns) -> list:
-    """The columns to GROUP BY: a constant (the index of a lone day or month) is left out, as SQL would read
-    it as a position."""
-    return [column for column in columns if not getattr(getattr(column, "element", column), "is_literal", False)]
-
-
 def _whole_days_since(column, start: datetime, dialect: str):
     """Whole days from `start` to a later time, in integer seconds on either engine."""
     if dialect == "sqlite":
@@ -71,42 +65,56 @@ def _whole_days_since(column, start: datetime, dialect: str):
     return seconds // DAY_SECONDS
 
 
+def position(column, uppers: list) -> Any:
+    """How many of the ascending `uppers` a value is at or past: 0 below the first. For a time or day, the
+    index of its period among periods ending at `uppers` (SQLite cannot shift a time into a time zone); a
+    constant when there is one period."""
+    if not uppers:
+        return literal_column("0")
+    return case(*((column < upper, literal_column(str(i))) for i, upper in enumerate(uppers)),
+                else_=literal_column(str(len(uppers))))
+
+
 def day_index(column, bounds: list[datetime], dialect: str):
     """The position of a time among consecutive days whose boundaries are `bounds` (n + 1 of them), for a
-    time already within them: SQLite cannot shift a time into a time zone."""
-    last = literal_column(str(len(bounds) - 2))
-    if len(bounds) < 3:
-        return last
-    if all(upper - lower == timedelta(days=1) for lower, upper in pairwise(bounds)):
+    time already within them."""
+    if len(bounds) > 2 and all(upper - lower == timedelta(days=1) for lower, upper in pairwise(bounds)):
         return _whole_days_since(column, bounds[0], dialect)  # no clock change among them: arithmetic
-    return case(*((column < upper, literal_column(str(i))) for i, upper in enumerate(bounds[1:-1])), else_=last)
+    return position(column, bounds[1:-1])
 
 
 # --- writing ----------------------------------------------------------------------------------------------
 
-def refresh(connection, organisation_id: int, days: Iterable[date]) -> None:
-    """Recount the tallies of these local days of the organisation, in the caller's transaction; the whole
-    organisation's if its tallies were never built or were built in another time zone."""
-    days = sorted(set(days))
+def _zones(connection, organisation_id: int) -> tuple[str, str | None] | None:
+    """The organisation's time zone and the one its tallies are in (None: not built); None if it is gone."""
+    row = connection.execute(select(Organisation.timezone, TallyState.timezone)
+                             .outerjoin(TallyState, TallyState.organisation_id == Organisation.id)
+                             .where(Organisation.id == organisation_id)).first()
+    return None if row is None else (row[0] or "UTC", row[1])
+
+
+def refresh(connection, organisation_id: int, days: Iterable[date] = (),
+            instants: Iterable[datetime | None] = ()) -> None:
+    """Recount the tallies of these local days of the organisation, and of the local days of these times,
+    in the caller's transaction; the whole organisation's if its tallies were never built or were built in
+    another time zone."""
+    zones = _zones(connection, organisation_id)
+    if zones is None:
+        return  # the organisation is being deleted with its complaints
+    timezone, built_in = zones
+    days = sorted(set(days) | local_days(timezone, instants))
     if not days:
         return
-    timezone = connection.execute(select(Organisation.timezone).where(
-        Organisation.id == organisation_id)).scalar_one_or_none()
-    if timezone is None and not connection.execute(select(Organisation.id).where(
-            Organisation.id == organisation_id)).first():
-        return  # the organisation is being deleted with its complaints
-    state = connection.execute(select(TallyState.timezone).where(
-        TallyState.organisation_id == organisation_id)).scalar_one_or_none()
-    if state != (timezone or "UTC"):
+    if built_in != timezone:
         rebuild(connection, organisation_id)
-        return
-    _count_days(connection, organisation_id, zone_of(timezone), days)
+    else:
+        _count_days(connection, organisation_id, zone_of(timezone), days)
 
 
 def rebuild(connection, organisation_id: int) -> None:
     """Count every day of the organisation's complaints afresh and mark its tallies complete."""
     timezone = connection.execute(select(Organisation.timezone).where(
-        Organisation.id == organisation_id)).scalar_one()
+        Organisation.id == organisation_id)).scalar_one() or "UTC"
     zone = zone_of(timezone)
     owned = C.organisation_id == organisation_id
     # Three statements, not one: each reads a single end of an index.
@@ -120,7 +128,7 @@ def rebuild(connection, organisation_id: int) -> None:
         _count_days(connection, organisation_id, zone,
                     [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)])
     connection.execute(delete(TallyState).where(TallyState.organisation_id == organisation_id))
-    connection.execute(insert(TallyState).values(organisation_id=organisation_id, timezone=timezone or "UTC",
+    connection.execute(insert(TallyState).values(organisation_id=organisation_id, timezone=timezone,
                                                  built_at=utcnow()))
 
 
@@ -172,11 +180,8 @@ def _count_days(connection, organisation_id: int, zone: ZoneInfo, days: list[dat
             counts[(int(row["d"]), *(row[name] for name in DIMENSIONS))][CLOSED] = int(row[CLOSED])
         durations: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: {name: {} for name in DURATIONS})
         for name, duration in DURATIONS.items():
-            tenths = duration.tenths(dialect).label("tenths")
-            for d, value, n in connection.execute(
-                    select(received, tenths, func.count()).where(
-                        owned, C.received_at >= bounds[0], C.received_at < bounds[-1], duration.later.is_not(None))
-                    .group_by(*group_columns(received, tenths))):
+            for d, value, n in connection.execute(duration.histogram(
+                    dialect, [owned, C.received_at >= bounds[0], C.received_at < bounds[-1]], received)):
                 durations[int(d)][name][str(int(value))] = int(n)
         connection.execute(delete(Tally).where(Tally.organisation_id == organisation_id, Tally.day.in_(run)))
         if counts:
@@ -214,13 +219,8 @@ def _before_flush(session: Session, _context, _instances) -> None:
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
     touched = session.info.pop(TOUCHED, None)
-    if not touched:
-        return
-    connection = session.connection()
-    for organisation_id, instants in touched.items():
-        timezone = connection.execute(select(Organisation.timezone).where(
-            Organisation.id == organisation_id)).scalar_one_or_none()
-        refresh(connection, organisation_id, local_days(timezone, instants))
+    for organisation_id, instants in (touched or {}).items():
+        refresh(session.connection(), organisation_id, instants=instants)
 
 
 # --- reading ----------------------------------------------------------------------------------------------
@@ -260,9 +260,4 @@ def histograms(connection, organisation: Organisation, days: tuple[date, date]) 
 
 def month_of_day(months: list[tuple[str, date]]):
     """The position of a tally's day among months starting on the given local days (label, first day)."""
-    last = literal_column(str(max(len(months) - 1, 0)))
-    if len(months) < 2:
-        return last
-    return case(*((Tally.day < first, literal_column(str(i - 1))) for i, (_, first) in enumerate(months) if i),
-                else_=last)
-
+    return position(Tally.day, [first for _, first in months[1:]])

@@ -27,9 +27,10 @@ from auditkit.complaints.forms import (
 )
 from auditkit.complaints.intake import NewComplaint, receive_complaint
 from auditkit.complaints.masking import personal_data
+from auditkit.complaints.metric_specs import overdue_now
 from auditkit.complaints.models import Complaint
 from auditkit.complaints.portal_models import ComplaintAttachment
-from auditkit.complaints.queries import RegisterFilter, overdue_condition, register_page
+from auditkit.complaints.queries import RegisterFilter, register_page
 from auditkit.complaints.saved_filters import delete_filter, save_filter, saved_filters
 from auditkit.complaints.states import allowed_from
 from auditkit.complaints.surveys import send_survey
@@ -75,7 +76,7 @@ def register():
     page = register_page(actor, f, after=request.args.get("after"))
     ids = [c.id for c in page.items]
     overdue = set(db.session.execute(select(Complaint.id).where(Complaint.id.in_(ids),
-                                                                overdue_condition(utcnow()))).scalars())
+                                                                overdue_now(utcnow()))).scalars())
     args = {k: v for k, v in request.args.items() if k != "after"}
     categories = dict(category_choices(actor.organisation_id))
     return render_template("complaints/register.html", form=form, page=page, overdue=overdue, people=people,
@@ -163,7 +164,7 @@ def _page(complaint: Complaint, forms: dict | None = None, status: int = 200):
                            personal=personal_data(complaint, actor),
                            steps=steps, forms=forms, assign_form=assign, people=people, events=complaint.events,
                            overdue=db.session.execute(select(Complaint.id).where(
-                               Complaint.id == complaint.id, overdue_condition(utcnow()))).first() is not None,
+                               Complaint.id == complaint.id, overdue_now(utcnow()))).first() is not None,
                            labels=_labels(), step_labels=lifecycle.STEP_LABELS, refused=refused,
                            can_assign=actor.can("complaint.assign"),
                            backlinks=backlinks.for_record("complaint", complaint.organisation_id, complaint.id)), status
