@@ -476,3 +476,16 @@ def test_sqlite_and_postgresql_give_identical_figures(tmp_path, monkeypatch):
     assert on_sqlite["all"]["received"] == 20 and on_sqlite["phone"]["received"] == 4
     # repr, not ==: a Decimal from one engine would equal the other's float and hide the difference.
     assert repr(on_sqlite) == repr(on_postgresql)
+
+
+def test_the_register_flags_as_overdue_what_the_figure_counts(register):
+    from sqlalchemy import select
+
+    from auditkit.complaints.metric_specs import overdue_now
+
+    flagged = set(db.session.execute(select(Complaint.reference).where(
+        Complaint.organisation_id == register.organisation.id, overdue_now(NOW))).scalars())
+    assert flagged == {"c10", "c11", "c15", "c16", "c19", "o2", "o3", "o4"}
+    assert len(flagged) == metrics.figure(register.organisation, "overdue", WINDOW, now=NOW)
+    # c5, c6 and c9 are open with their response due date gone by, but their decision was told.
+    assert not flagged & {"c5", "c6", "c9"}
