@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from auditkit.assessments import documents, links, reports, scoring, workflow
+from auditkit.assessments import links, report_words, reports, scoring, workflow
 from auditkit.assessments.answering import AnswerData, answer_of, answer_question, attach_evidence
 from auditkit.assessments.models import Assessment
 from auditkit.assessments.services import PlanData, create_assessment
@@ -212,7 +212,7 @@ def test_a_persian_report_runs_right_to_left_in_persian(org, consultant, follow_
     assert all(p.find(f"{qn('w:pPr')}/{qn('w:bidi')}") is not None for p in paragraphs)
     assert body.findall(".//" + qn("w:bidiVisual"))
     with force_locale("fa"):
-        expected = documents.words()
+        expected = report_words.words()
     assert headings(word, 1)[0] == expected["scope_and_method"]
     # The clauses' own titles are Persian whatever the catalogs hold; numbers in Persian digits.
     assert all(PERSIAN_LETTERS.search(text) for text in headings(word, 2) if re.match(r"\d", text))
@@ -226,7 +226,7 @@ def test_a_chinese_report_has_chinese_headings(org, consultant, follow_up):
     content = services.content_of(reports.build_report(actor_of(consultant, org), org, follow, "zh_Hans"))
     word = opened(content)
     with force_locale("zh_Hans"):
-        expected = documents.words()
+        expected = report_words.words()
     assert headings(word, 1)[0] == expected["scope_and_method"]
     clause_headings = [text for text in headings(word, 2) if re.match(r"\d", text)]
     assert clause_headings and all(CJK.search(text) for text in clause_headings)
