@@ -30,7 +30,8 @@ from sqlalchemy import select, update
 
 from auditkit.accounts.models import User
 from auditkit.actions import evidence, links, workflow
-from auditkit.actions.demo_texts import STORIES, Story
+from auditkit.actions.demo_story import Story
+from auditkit.actions.demo_texts import STORIES
 from auditkit.actions.models import ActionCounter, ActionEvent, CorrectiveAction
 from auditkit.actions.services import REFERENCE, ActionData, Source, add_task, raise_action, set_task_done, today
 from auditkit.complaints.categories import ensure_default_categories

@@ -56,7 +56,8 @@ from auditkit.assessments.demo_plans import (
     section,
     spread,
 )
-from auditkit.assessments.demo_texts import WORDS, ActionWords, Words
+from auditkit.assessments.demo_texts import WORDS
+from auditkit.assessments.demo_words import ActionWords, Words
 from auditkit.assessments.models import Answer, Assessment
 from auditkit.assessments.services import PlanData, create_assessment
 from auditkit.complaints.settings import settings_of

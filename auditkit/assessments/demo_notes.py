@@ -16,7 +16,7 @@ from auditkit.actions.models import CorrectiveAction
 from auditkit.assessments import evidence
 from auditkit.assessments.answering import AnswerData
 from auditkit.assessments.demo_plans import Programme, number_of, priority
-from auditkit.assessments.demo_texts import QUESTION_TOPICS, TOPICS, ActionWords, Words
+from auditkit.assessments.demo_words import QUESTION_TOPICS, TOPICS, ActionWords, Words
 from auditkit.assessments.models import Answer, Assessment
 from auditkit.standard.models import Question
 

@@ -31,6 +31,7 @@ from auditkit.complaints.intake import hash_code
 from auditkit.complaints.models import SEVERITIES, Complaint
 from auditkit.complaints.settings import ComplaintSettings, settings_of
 from auditkit.complaints.states import TRANSITIONS, Status
+from auditkit.core.i18n import half_spaces
 from auditkit.orgs.models import Organisation
 
 PORTAL = "portal"
@@ -53,7 +54,7 @@ def _items(text: str, persian: bool) -> list[tuple[frozenset[str], str]]:
     """(tags, text) of each alternative."""
     items = []
     for item in text.split("|"):
-        item = item.replace("~", "\u200c") if persian else item
+        item = half_spaces(item) if persian else item
         match = _TAGGED.fullmatch(item)
         items.append((frozenset(match[1].split()), match[2]) if match else (frozenset(), item))
     return items

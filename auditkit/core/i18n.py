@@ -3,6 +3,8 @@ helpers for templates (Persian digits for Persian, right-to-left direction)."""
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass, replace
+
 from flask import g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -76,3 +78,17 @@ def picked_language(texts: dict[str, str] | None, locale: str | None = None) -> 
         return None
     locale = locale or str(get_locale())
     return locale if locale in texts else ("en" if "en" in texts else next(iter(texts)))
+
+
+def half_spaces(value):
+    """Text written with "~" for the Persian half-space (ZWNJ, hard to type and to see in source), with every
+    "~" made one: in a string, and in the strings of tuples, dicts and dataclasses, however nested."""
+    if isinstance(value, str):
+        return value.replace("~", "\u200c")
+    if isinstance(value, tuple):
+        return tuple(half_spaces(item) for item in value)
+    if isinstance(value, dict):
+        return {key: half_spaces(item) for key, item in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: half_spaces(getattr(value, f.name)) for f in fields(value)})
+    return value
