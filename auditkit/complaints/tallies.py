@@ -19,7 +19,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, case, cast, delete, event, extract, func, insert, literal_column, select
+from sqlalchemy import BigInteger, bindparam, case, cast, delete, event, extract, func, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -188,10 +188,12 @@ def _count_days(connection, organisation_id: int, zone: ZoneInfo, days: list[dat
             connection.execute(insert(Tally), [
                 {"organisation_id": organisation_id, "day": run[key[0]],
                  **dict(zip(DIMENSIONS, key[1:], strict=True)), **values} for key, values in counts.items()])
-        for i, day in enumerate(run):
-            connection.execute(TallyDay.__table__.update().where(
-                TallyDay.organisation_id == organisation_id, TallyDay.day == day).values(
-                durations=durations[i] if i in durations else {name: {} for name in DURATIONS}))
+        table = TallyDay.__table__
+        connection.execute(
+            table.update().where(table.c.organisation_id == organisation_id, table.c.day == bindparam("the_day"))
+            .values(durations=bindparam("the_durations")),
+            [{"the_day": day, "the_durations": durations[i] if i in durations else {name: {} for name in DURATIONS}}
+             for i, day in enumerate(run)])
 
 
 TOUCHED = "auditkit.tallies.touched"  # session.info: {organisation id: UTC instants} a flush is changing
