@@ -198,3 +198,17 @@ def test_a_change_to_an_expired_complaint_recounts_the_day_it_was_on(register):
     complaint.received_at = datetime(2025, 3, 3, 10, tzinfo=UTC)
     db.session.flush()
     assert_in_step(register.organisation.id)
+
+
+def test_days_around_a_clock_change_keep_their_complaints(make):
+    organisation = make.organisation(timezone="Europe/London")  # clocks go forward on 30 March 2025, 01:00 UTC
+    times = {"03-28": datetime(2025, 3, 28, 23, 59, tzinfo=UTC), "03-29": datetime(2025, 3, 29, 23, 59, tzinfo=UTC),
+             "03-30": datetime(2025, 3, 30, 22, 59, tzinfo=UTC), "03-31": datetime(2025, 3, 30, 23, 0, tzinfo=UTC),
+             "04-01": datetime(2025, 3, 31, 23, 30, tzinfo=UTC)}
+    for n, at in enumerate(times.values()):
+        db.session.add(Complaint(organisation_id=organisation.id, reference=f"d{n}", received_at=at, channel="email",
+                                 status="received", description="Around the clock change."))
+    db.session.flush()
+    days = dict(db.session.execute(select(Tally.day, Tally.received__n).where(
+        Tally.organisation_id == organisation.id)).all())
+    assert {day.strftime("%m-%d"): n for day, n in days.items()} == dict.fromkeys(times, 1)

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +30,6 @@ from auditkit.core.db import utcnow
 from auditkit.orgs.models import Organisation
 
 C = Complaint
-RUN = 31  # days counted per query when many are refreshed at once
 DAY_SECONDS = 86400
 
 
@@ -75,12 +73,10 @@ def position(column, uppers: list) -> Any:
                 else_=literal_column(str(len(uppers))))
 
 
-def day_index(column, bounds: list[datetime], dialect: str):
-    """The position of a time among consecutive days whose boundaries are `bounds` (n + 1 of them), for a
-    time already within them."""
-    if len(bounds) > 2 and all(upper - lower == timedelta(days=1) for lower, upper in pairwise(bounds)):
-        return _whole_days_since(column, bounds[0], dialect)  # no clock change among them: arithmetic
-    return position(column, bounds[1:-1])
+def day_index(column, run: list[date], start: datetime, dialect: str):
+    """The position of a time among the days of a run (see _runs), for a time already within them: whole
+    days since the run began, or 0 in a run of one day."""
+    return _whole_days_since(column, start, dialect) if len(run) > 1 else literal_column("0")
 
 
 # --- writing ----------------------------------------------------------------------------------------------
@@ -136,14 +132,18 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def _runs(days: list[date]) -> list[list[date]]:
-    """Consecutive days in groups of at most RUN."""
+def _runs(zone: ZoneInfo, days: list[date]) -> list[list[date]]:
+    """Consecutive days in runs whose days all last 24 hours, so that a time's day in its run is whole days
+    since the run began (one query per run, however long); a day the clocks change on is a run of its own."""
     runs: list[list[date]] = []
+    extendable = False
     for day in days:
-        if runs and day - runs[-1][-1] == timedelta(days=1) and len(runs[-1]) < RUN:
+        whole = day_start(zone, day + timedelta(days=1)) - day_start(zone, day) == timedelta(days=1)
+        if runs and extendable and whole and day - runs[-1][-1] == timedelta(days=1):
             runs[-1].append(day)
         else:
             runs.append([day])
+        extendable = whole
     return runs
 
 
@@ -155,35 +155,37 @@ def _lock(connection, organisation_id: int, run: list[date]) -> None:
     connection.execute(statement.on_conflict_do_nothing(index_elements=["organisation_id", "day"]), rows)
     if dialect == "postgresql":
         connection.execute(select(TallyDay.id).where(TallyDay.organisation_id == organisation_id,
-                                                     TallyDay.day.in_(run)).order_by(TallyDay.day).with_for_update())
+                                                     TallyDay.day.between(run[0], run[-1]))
+                           .order_by(TallyDay.day).with_for_update())
 
 
 def _count_days(connection, organisation_id: int, zone: ZoneInfo, days: list[date]) -> None:
     dialect = connection.dialect.name
-    for run in _runs(days):
+    for run in _runs(zone, days):
         _lock(connection, organisation_id, run)
-        bounds = [day_start(zone, day) for day in run] + [day_start(zone, run[-1] + timedelta(days=1))]
+        start, end = day_start(zone, run[0]), day_start(zone, run[-1] + timedelta(days=1))
         owned = C.organisation_id == organisation_id
         counts: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
-        received = day_index(C.received_at, bounds, dialect).label("d")
+        received = day_index(C.received_at, run, start, dialect).label("d")
         for row in connection.execute(
                 select(received, *(getattr(C, name) for name in DIMENSIONS), *aggregates(list(TALLIED_KEYS)))
-                .where(owned, C.received_at >= bounds[0], C.received_at < bounds[-1])
+                .where(owned, C.received_at >= start, C.received_at < end)
                 .group_by(*group_columns(received, *(getattr(C, name) for name in DIMENSIONS)))).mappings():
             counts[(int(row["d"]), *(row[name] for name in DIMENSIONS))].update(
                 {name: int(row[name] or 0) for name in COUNTS if name in row})
-        closed = day_index(C.closed_at, bounds, dialect).label("d")
+        closed = day_index(C.closed_at, run, start, dialect).label("d")
         for row in connection.execute(
                 select(closed, *(getattr(C, name) for name in DIMENSIONS), func.count().label(CLOSED))
-                .where(owned, C.closed_at >= bounds[0], C.closed_at < bounds[-1], C.status == Status.CLOSED.value)
+                .where(owned, C.closed_at >= start, C.closed_at < end, C.status == Status.CLOSED.value)
                 .group_by(*group_columns(closed, *(getattr(C, name) for name in DIMENSIONS)))).mappings():
             counts[(int(row["d"]), *(row[name] for name in DIMENSIONS))][CLOSED] = int(row[CLOSED])
         durations: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: {name: {} for name in DURATIONS})
         for name, duration in DURATIONS.items():
             for d, value, n in connection.execute(duration.histogram(
-                    dialect, [owned, C.received_at >= bounds[0], C.received_at < bounds[-1]], received)):
+                    dialect, [owned, C.received_at >= start, C.received_at < end], received)):
                 durations[int(d)][name][str(int(value))] = int(n)
-        connection.execute(delete(Tally).where(Tally.organisation_id == organisation_id, Tally.day.in_(run)))
+        connection.execute(delete(Tally).where(Tally.organisation_id == organisation_id,
+                                         Tally.day.between(run[0], run[-1])))
         if counts:
             connection.execute(insert(Tally), [
                 {"organisation_id": organisation_id, "day": run[key[0]],
