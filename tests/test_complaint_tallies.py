@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import delete, select, text
 
 from auditkit.complaints import lifecycle, metrics, tallies
-from auditkit.complaints.metric_specs import PENDING
+from auditkit.complaints.metric_specs import DURATIONS, PENDING
 from auditkit.complaints.metrics import Filter, Window
 from auditkit.complaints.models import Complaint
 from auditkit.complaints.tally_models import Tally, TallyDay, TallyState
@@ -172,11 +172,16 @@ def test_the_demo_counts_its_days(make, monkeypatch):
 
 
 @pytest.mark.sqlite_only
-def test_the_time_dependent_counts_read_the_partial_index_of_pending_complaints(register):
+def test_the_time_dependent_counts_and_the_durations_read_their_partial_indexes(register):
     plan = db.session.execute(text(
         "EXPLAIN QUERY PLAN SELECT count(*) FROM complaint WHERE organisation_id = :o AND received_at >= :a "
         f"AND {PENDING.text}"), {"o": register.organisation.id, "a": "2025-01-01"}).all()
     assert "ix_complaint_pending" in " ".join(str(row[-1]) for row in plan)
+    histogram = DURATIONS["resolve"].histogram("sqlite", [Complaint.organisation_id == register.organisation.id,
+                                                          Complaint.received_at >= WINDOW.start])
+    compiled = histogram.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+    assert "COVERING INDEX ix_complaint_answered" in " ".join(str(row[-1]) for row in plan)
 
 
 def test_a_time_just_before_midnight_stays_in_its_day(make):

@@ -31,7 +31,7 @@ from sqlalchemy import (
     true,
 )
 
-from auditkit.complaints.models import PENDING_SQL, Complaint
+from auditkit.complaints.models import ANSWERED_SQL, PENDING_SQL, Complaint
 from auditkit.complaints.states import OPEN, Status
 
 C = Complaint
@@ -39,6 +39,7 @@ HOUR, DAY = 3600, 86400
 OPEN_STATUSES = tuple(sorted(s.value for s in OPEN))
 EVERYONE = true()  # the base of a figure over the whole population: count(*)
 
+ANSWERED = text(f"({ANSWERED_SQL})")  # models.ANSWERED_SQL: what the durations' partial index holds
 PENDING = text(f"({PENDING_SQL})")  # models.PENDING_SQL: the complaints the partial index ix_complaint_pending holds
 
 
@@ -111,7 +112,7 @@ class Duration:
         tenths = self.tenths(dialect)
         leading = [first] if first is not None else []
         return (select(*leading, tenths.label("tenths"), func.count())
-                .where(*conditions, self.later.is_not(None)).group_by(*group_columns(*leading, tenths)))
+                .where(*conditions, ANSWERED, self.later.is_not(None)).group_by(*group_columns(*leading, tenths)))
 
 
 DURATIONS = {"ack": Duration(C.acknowledged_at, C.received_at, HOUR),

@@ -1,4 +1,4 @@
-"""day tallies of the register, the index of pending complaints, emails, and closed complaints covering the tallies
+"""day tallies of the register, the indexes of pending and answered complaints, emails, and closed complaints covering the tallies
 
 Revision ID: 0011
 Revises: 0010
@@ -86,6 +86,7 @@ def upgrade():
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.drop_index('ix_complaint_closed')
         batch_op.create_index('ix_complaint_closed', ['organisation_id', 'closed_at', 'status', 'channel', 'category_id', 'severity'], unique=False)
+        batch_op.create_index('ix_complaint_answered', ['organisation_id', 'received_at', 'acknowledged_at', 'communicated_at'], unique=False, sqlite_where=sa.text('acknowledged_at IS NOT NULL OR communicated_at IS NOT NULL'), postgresql_where=sa.text('acknowledged_at IS NOT NULL OR communicated_at IS NOT NULL'))
         batch_op.create_index('ix_complaint_email', ['organisation_id', sa.text('lower(email)'), 'received_at'], unique=False, sqlite_where=sa.text('email IS NOT NULL'), postgresql_where=sa.text('email IS NOT NULL'))
         batch_op.create_index('ix_complaint_pending', ['organisation_id', 'received_at', 'status', 'acknowledged_at', 'ack_due_at', 'communicated_at', 'response_due_at', 'channel', 'category_id', 'severity'], unique=False, sqlite_where=sa.text("acknowledged_at IS NULL OR (communicated_at IS NULL AND status IN ('acknowledged', 'assessed', 'decision_communicated', 'received', 'referred_external', 'response_decided', 'under_investigation'))"), postgresql_where=sa.text("acknowledged_at IS NULL OR (communicated_at IS NULL AND status IN ('acknowledged', 'assessed', 'decision_communicated', 'received', 'referred_external', 'response_decided', 'under_investigation'))"))
 
@@ -97,6 +98,7 @@ def downgrade():
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.drop_index('ix_complaint_closed')
         batch_op.create_index('ix_complaint_closed', ['organisation_id', 'closed_at'], unique=False)
+        batch_op.drop_index('ix_complaint_answered', sqlite_where=sa.text('acknowledged_at IS NOT NULL OR communicated_at IS NOT NULL'), postgresql_where=sa.text('acknowledged_at IS NOT NULL OR communicated_at IS NOT NULL'))
         batch_op.drop_index('ix_complaint_email', sqlite_where=sa.text('email IS NOT NULL'), postgresql_where=sa.text('email IS NOT NULL'))
         batch_op.drop_index('ix_complaint_pending', sqlite_where=sa.text("acknowledged_at IS NULL OR (communicated_at IS NULL AND status IN ('acknowledged', 'assessed', 'decision_communicated', 'received', 'referred_external', 'response_decided', 'under_investigation'))"), postgresql_where=sa.text("acknowledged_at IS NULL OR (communicated_at IS NULL AND status IN ('acknowledged', 'assessed', 'decision_communicated', 'received', 'referred_external', 'response_decided', 'under_investigation'))"))
 
