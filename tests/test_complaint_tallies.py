@@ -182,6 +182,11 @@ def test_the_time_dependent_counts_and_the_durations_read_their_partial_indexes(
     compiled = histogram.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True})
     plan = db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
     assert "COVERING INDEX ix_complaint_answered" in " ".join(str(row[-1]) for row in plan)
+    plan = db.session.execute(text(
+        "EXPLAIN QUERY PLAN SELECT channel, count(*) FROM complaint WHERE organisation_id = :o AND closed_at >= :a "
+        "AND closed_at < :b AND status = 'closed' GROUP BY channel"),
+        {"o": register.organisation.id, "a": "2025-01-01", "b": "2025-04-01"}).all()
+    assert "COVERING INDEX ix_complaint_closed" in " ".join(str(row[-1]) for row in plan)
 
 
 def test_a_time_just_before_midnight_stays_in_its_day(make):
