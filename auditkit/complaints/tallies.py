@@ -31,6 +31,7 @@ from auditkit.orgs.models import Organisation
 
 C = Complaint
 DAY_SECONDS = 86400
+RUN = 31  # days counted per query at most
 
 
 def zone_of(timezone: str | None) -> ZoneInfo:
@@ -133,13 +134,14 @@ def _aware(at: datetime) -> datetime:
 
 
 def _runs(zone: ZoneInfo, days: list[date]) -> list[list[date]]:
-    """Consecutive days in runs whose days all last 24 hours, so that a time's day in its run is whole days
-    since the run began (one query per run, however long); a day the clocks change on is a run of its own."""
+    """Consecutive days in runs of up to RUN days that all last 24 hours, so that a time's day in its run is
+    whole days since the run began; a day the clocks change on is a run of its own. A run's counts are held
+    in memory until written: RUN keeps them small however many days are recounted."""
     runs: list[list[date]] = []
     extendable = False
     for day in days:
         whole = day_start(zone, day + timedelta(days=1)) - day_start(zone, day) == timedelta(days=1)
-        if runs and extendable and whole and day - runs[-1][-1] == timedelta(days=1):
+        if runs and extendable and whole and day - runs[-1][-1] == timedelta(days=1) and len(runs[-1]) < RUN:
             runs[-1].append(day)
         else:
             runs.append([day])
