@@ -1,11 +1,12 @@
 """Importing complaints from a CSV or .xlsx file: the streamed readers, the column mapping, the rules every
 row must pass, and the batched writing.
 
-Pass 1 reads the whole file and checks every row; the rows that pass go to a temporary spool file, never into
-memory. Pass 2 runs only when nothing is wrong (or the caller chose to skip invalid rows): it reserves the
-references in one counter update per year (`reserve_block`) and the ids per batch, then writes complaints and
-their "receive" events 5,000 at a time at the driver (COPY on PostgreSQL, executemany on SQLite) inside the
-caller's one transaction; the caller commits once. Speed: on SQLite the connection's page cache is enlarged
+Pass 1 reads the whole file and checks every row; the rows that pass go to a sorted spool (`spool`: a
+temporary file, never the whole import in memory). Pass 2 runs only when nothing is wrong (or the caller chose
+to skip invalid rows): in the order the complaints were received, it reserves the references in one counter
+update per year (`reserve_block`) and the ids per batch, then writes complaints and their "receive" events
+5,000 at a time at the driver (COPY on PostgreSQL, executemany on SQLite) inside the caller's one transaction;
+the caller commits once. Speed: on SQLite the connection's page cache is enlarged
 while writing (`writing.page_cache`, 128 MB: at a million rows, 256 MB writes ~8% faster but takes the process
 past 400 MB), and Python's cycle collector is paused during both passes. Line numbers are where a row starts
 in the file (the header is line 1; a quoted field with line breaks spans lines); in a workbook, the row number.
@@ -28,8 +29,6 @@ from __future__ import annotations
 
 import csv
 import gc
-import pickle
-import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -55,6 +54,7 @@ from auditkit.complaints.importing.rules import (
     RowRules,
     resolve_mapping,
 )
+from auditkit.complaints.importing.spool import SortedSpool
 from auditkit.complaints.importing.tables import Table, UnreadableFile, open_table
 from auditkit.complaints.importing.writing import insert_rows, page_cache, reserve_ids
 from auditkit.complaints.models import CHANNELS, Complaint, ComplaintEvent
@@ -123,11 +123,10 @@ def import_complaints(actor: Actor, organisation: Organisation, source: BinaryIO
                 report.add(problem)
             return report
         rules, progress = RowRules(organisation, table.header, columns), progress or (lambda *_: None)
-        with tempfile.TemporaryFile() as spool, _no_cycle_collection():
+        with SortedSpool(itemgetter(ROW.index("received_at"))) as spool, _no_cycle_collection():
             years = _check(organisation, table, rules, report, spool, rejected, progress)
             if report.refused or dry_run or not report.to_write:
                 return report
-            spool.seek(0)
             _write(actor, organisation, rules, spool, years, report, progress, file_name[:200])
             _refresh_statistics(report.written)
             tallies.refresh(db.session.connection(), organisation.id, report.days)
@@ -151,7 +150,7 @@ def _no_cycle_collection() -> Iterator[None]:
         gc.enable()
 
 
-def _check(organisation: Organisation, table: Table, rules: RowRules, report: ImportReport, spool,
+def _check(organisation: Organisation, table: Table, rules: RowRules, report: ImportReport, spool: SortedSpool,
            rejected: TextIO | None, progress: Progress) -> Counter:
     """Pass 1: every row checked, the valid new ones spooled in batches; returns the rows per year."""
     years: Counter = Counter()
@@ -192,8 +191,8 @@ def _check(organisation: Organisation, table: Table, rules: RowRules, report: Im
     def spool_valid(valid: list[tuple]) -> None:
         years.update(map(itemgetter(-1), valid))
         report.to_write += len(valid)
-        if valid and (report.skip_invalid or not report.invalid):  # by column, as pass 2 writes them
-            pickle.dump(list(zip(*valid, strict=True)), spool, protocol=pickle.HIGHEST_PROTOCOL)
+        if valid and (report.skip_invalid or not report.invalid):
+            spool.add(valid)
         pending.clear()
         progress("check", *table.position())
 
@@ -256,19 +255,11 @@ def _refresh_statistics(written: int) -> None:
         connection.exec_driver_sql("ANALYZE complaint, complaint_event")
 
 
-def _spooled(spool) -> Iterator[list[tuple]]:
-    """The spooled batches, each the columns of its checked rows (ROW, then the year)."""
-    while True:
-        try:
-            yield pickle.load(spool)  # noqa: S301 - our own temporary spool of this import, never a user's file
-        except EOFError:
-            return
-
-
-def _write(actor: Actor, organisation: Organisation, rules: RowRules, spool, years: Counter, report: ImportReport,
+def _write(actor: Actor, organisation: Organisation, rules: RowRules, spool: SortedSpool, years: Counter,
+           report: ImportReport,
            progress: Progress, file_name: str) -> None:
-    """Pass 2: references reserved per year, then complaints and their receive events in batches, handed to
-    insert_rows by column (as spooled), the values every row shares named once."""
+    """Pass 2: references reserved per year, then complaints and their receive events in batches in the order
+    received, handed to insert_rows by column, the values every row shares named once."""
     following = {year: count(reserve_block(organisation.id, year, number)) for year, number in sorted(years.items())}
     connection = db.session.connection()
     data = {channel: {"channel": channel, "source": "import", "file": file_name} for channel in CHANNELS}
@@ -278,8 +269,8 @@ def _write(actor: Actor, organisation: Organisation, rules: RowRules, spool, yea
     event = {"organisation_id": organisation.id, "actor_id": actor.user_id, "actor_label": actor.label,
              "kind": "receive", "to_status": received, "clause_key": RECEIVE_CLAUSE}
     with page_cache(connection):
-        for batch in _spooled(spool):
-            columns = dict(zip((*ROW, "year"), batch, strict=True))
+        for rows in spool.batches(BATCH):
+            columns = dict(zip((*ROW, "year"), zip(*rows, strict=True), strict=True))
             ids, at = reserve_ids(connection, len(columns["year"])), columns["received_at"]
             columns["ack_due_at"], columns["response_due_at"] = rules.due_columns(at)
             columns.update(id=ids, reference=[format_reference(pattern, year, next(following[year]))
