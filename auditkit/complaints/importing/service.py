@@ -56,8 +56,8 @@ from auditkit.complaints.importing.rules import (
 )
 from auditkit.complaints.importing.spool import SortedSpool
 from auditkit.complaints.importing.tables import Table, UnreadableFile, open_table
-from auditkit.complaints.importing.writing import insert_rows, page_cache, reserve_ids
-from auditkit.complaints.models import CHANNELS, Complaint, ComplaintEvent
+from auditkit.complaints.importing.writing import insert_receive_events, insert_rows, page_cache, reserve_ids
+from auditkit.complaints.models import CHANNELS, Complaint
 from auditkit.complaints.references import format_reference, reserve_block
 from auditkit.complaints.states import Status
 from auditkit.core.db import utcnow
@@ -275,11 +275,8 @@ def _write(actor: Actor, organisation: Organisation, rules: RowRules, spool: Sor
             columns["ack_due_at"], columns["response_due_at"] = rules.due_columns(at)
             columns.update(id=ids, reference=[format_reference(pattern, year, next(following[year]))
                                               for year in columns.pop("year")])
-            converted: dict = {}  # the received times, converted once for both tables
-            insert_rows(connection, Complaint.__table__, columns, shared, converted)
-            insert_rows(connection, ComplaintEvent.__table__, {
-                "complaint_id": ids, "at": at, "data": [data[channel] for channel in columns["channel"]]},
-                event, converted)
+            insert_rows(connection, Complaint.__table__, columns, shared)
+            insert_receive_events(connection, organisation.id, ids, event, data)
             report.written += len(ids)
             report.days.update(tallies.local_days(organisation.timezone, at))
             progress("write", report.written, report.to_write)

@@ -1,5 +1,6 @@
 """Writing checked rows fast: references reserved in one counter update per year, ids per batch, rows at
-the driver (COPY on PostgreSQL, executemany on SQLite) inside the caller's transaction."""
+the driver (COPY on PostgreSQL, executemany on SQLite) inside the caller's transaction, and each complaint's
+receive event copied from its row by the database."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from itertools import repeat
 from operator import is_
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Integer, any_, case, func, insert, literal, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
-from auditkit.complaints.models import Complaint
+from auditkit.complaints.models import Complaint, ComplaintEvent
 from auditkit.core.db import UTCDateTime
 
 # Times _UTCTexts must write exactly as UTCDateTime's bind processor on SQLite does: other zones, a day and a
@@ -133,15 +135,12 @@ def _literal(value: Any) -> str | None:
     return None
 
 
-def insert_rows(connection, table, columns: dict[str, Sequence], fixed: dict[str, Any] | None = None,
-                converted: dict | None = None) -> None:
+def insert_rows(connection, table, columns: dict[str, Sequence], fixed: dict[str, Any] | None = None) -> None:
     """Many rows at the driver's speed, given by column: `columns` maps names to their values (one per row,
     all as long), `fixed` names the values that are the same in every row. COPY on PostgreSQL, one prepared
     INSERT on SQLite, where the values every row shares are written into the statement rather than bound
     for each row. Each value goes through its column type's own bind processor (for UTCDateTime on SQLite a
-    shortcut proven to write the same text), so the stored values are exactly what SQLAlchemy writes.
-    `converted`, kept by the caller between calls, lets columns of one type that are the same sequence (a
-    complaint's received time and its event's) be converted once."""
+    shortcut proven to write the same text), so the stored values are exactly what SQLAlchemy writes."""
     dialect, quote = connection.dialect, connection.dialect.identifier_preparer.quote
     count = len(next(iter(columns.values())))
     same: dict[str, Any] = {}
@@ -155,15 +154,10 @@ def insert_rows(connection, table, columns: dict[str, Sequence], fixed: dict[str
         if values and all(map(is_, values, repeat(values[0]))):  # one object in every row: convert it once
             same[name] = process(values[0]) if process else values[0]
             continue
-        key = (id(values), table.c[name].type)
         if process is None:
             varying[name] = values
-        elif converted is not None and key in converted and converted[key][0] is values:
-            varying[name] = converted[key][1]
         else:
             varying[name] = process.many(values) if isinstance(process, _UTCTexts) else _converted(process, values)
-            if converted is not None:
-                converted[key] = (values, varying[name])
     if not varying:  # every column the same: one of them bound in each row, which says how many rows
         name = next(iter(columns))
         varying[name] = [same.pop(name)] * count
@@ -187,3 +181,23 @@ def insert_rows(connection, table, columns: dict[str, Sequence], fixed: dict[str
         marks = ", ".join(["?"] * len(varying) + list(literals.values()))
         connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",  # noqa: S608
                                    list(zip(*varying.values(), strict=True)))
+
+
+def insert_receive_events(connection, organisation_id: int, ids: Sequence[int], event: dict[str, Any],
+                          data: dict[str, dict]) -> None:
+    """The receive event of each complaint just written with these ids, copied from its row by the database in
+    one INSERT … SELECT: at its received time, with `event`'s values and the `data` of its channel. Nothing of
+    it passes through Python row by row. The ids are the batch's: a range on SQLite (reserve_ids took them in a
+    row, under the database's write lock), an array on PostgreSQL (other sessions may take ids between)."""
+    events, complaint = ComplaintEvent.__table__, Complaint.__table__
+    shared = {name: literal(value, events.c[name].type) for name, value in event.items()}
+    chosen = case({channel: literal(value, events.c.data.type) for channel, value in data.items()},
+                  value=complaint.c.channel)
+    if connection.dialect.name == "postgresql":
+        members = complaint.c.id == any_(literal(list(ids), postgresql.ARRAY(Integer)))
+    else:
+        members = complaint.c.id.between(ids[0], ids[-1])
+    connection.execute(insert(events).from_select(
+        [*shared, "complaint_id", "at", "data"],
+        select(*shared.values(), complaint.c.id, complaint.c.received_at, chosen)
+        .where(complaint.c.organisation_id == organisation_id, members).order_by(complaint.c.id)))
