@@ -187,16 +187,17 @@ def insert_receive_events(connection, organisation_id: int, ids: Sequence[int], 
                           data: dict[str, dict]) -> None:
     """The receive event of each complaint just written with these ids, copied from its row by the database in
     one INSERT … SELECT: at its received time, with `event`'s values and the `data` of its channel. Nothing of
-    it passes through Python row by row. The ids are the batch's: a range on SQLite (reserve_ids took them in a
-    row, under the database's write lock), an array on PostgreSQL (other sessions may take ids between)."""
+    it passes through Python row by row. The batch's ids are named as a range when they are one (always on
+    SQLite, where reserve_ids takes them under the database's write lock; nearly always on PostgreSQL), else as
+    an array (PostgreSQL, when other sessions took ids between them)."""
     events, complaint = ComplaintEvent.__table__, Complaint.__table__
     shared = {name: literal(value, events.c[name].type) for name, value in event.items()}
     chosen = case({channel: literal(value, events.c.data.type) for channel, value in data.items()},
                   value=complaint.c.channel)
-    if connection.dialect.name == "postgresql":
-        members = complaint.c.id == any_(literal(list(ids), postgresql.ARRAY(Integer)))
+    if max(ids) - min(ids) + 1 == len(ids):
+        members = complaint.c.id.between(min(ids), max(ids))
     else:
-        members = complaint.c.id.between(ids[0], ids[-1])
+        members = complaint.c.id == any_(literal(list(ids), postgresql.ARRAY(Integer)))
     connection.execute(insert(events).from_select(
         [*shared, "complaint_id", "at", "data"],
         select(*shared.values(), complaint.c.id, complaint.c.received_at, chosen)
