@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auditkit.complaints.states import OPEN, Status
@@ -79,7 +79,14 @@ class Complaint(OrganisationOwned, TimestampMixin, Versioned, Base):
         # Repeat complainants over a long window: the emails in order, so no sort of the window's rows.
         Index("ix_complaint_email", "organisation_id", text("lower(email)"), "received_at",
               sqlite_where=text("email IS NOT NULL"), postgresql_where=text("email IS NOT NULL")),
+        # Partial: the complaints of one assignee (and the foreign key's SET NULL when a user goes); an unassigned
+        # complaint, as every imported one, is not in it.
+        Index("ix_complaint_assignee_id", "assignee_id", sqlite_where=text("assignee_id IS NOT NULL"),
+              postgresql_where=text("assignee_id IS NOT NULL")),
     )
+
+    # The tenancy column without an index of its own: every index above leads with it.
+    organisation_id: Mapped[int] = mapped_column(Integer, ForeignKey("organisation.id", ondelete="CASCADE"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(40))
@@ -115,7 +122,7 @@ class Complaint(OrganisationOwned, TimestampMixin, Versioned, Base):
     impact: Mapped[str | None] = mapped_column(String(10))
     immediate_action: Mapped[str | None] = mapped_column(Text)
 
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     escalation_level: Mapped[int] = mapped_column(default=0)
     reopen_count: Mapped[int] = mapped_column(default=0)
 
@@ -156,6 +163,9 @@ class ComplaintEvent(OrganisationOwned, Base):
     __audited__ = False  # the complaint's own audit entries record the same change; events are its timeline
     __table_args__ = (Index("ix_complaint_event_complaint", "complaint_id", "id"),)
 
+    # The tenancy column, always its complaint's organisation: neither an index (events are read by complaint)
+    # nor a foreign key of its own (the complaint's cascades), which would cost a check per event written.
+    organisation_id: Mapped[int] = mapped_column(Integer)
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
     at: Mapped[datetime]

@@ -276,7 +276,7 @@ def _write(actor: Actor, organisation: Organisation, rules: RowRules, spool: Sor
             columns.update(id=ids, reference=[format_reference(pattern, year, next(following[year]))
                                               for year in columns.pop("year")])
             insert_rows(connection, Complaint.__table__, columns, shared)
-            insert_receive_events(connection, organisation.id, ids, event, data)
+            insert_receive_events(connection, ids, event, data)
             report.written += len(ids)
             report.days.update(tallies.local_days(organisation.timezone, at))
             progress("write", report.written, report.to_write)

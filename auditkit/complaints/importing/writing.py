@@ -183,13 +183,14 @@ def insert_rows(connection, table, columns: dict[str, Sequence], fixed: dict[str
                                    list(zip(*varying.values(), strict=True)))
 
 
-def insert_receive_events(connection, organisation_id: int, ids: Sequence[int], event: dict[str, Any],
-                          data: dict[str, dict]) -> None:
+def insert_receive_events(connection, ids: Sequence[int], event: dict[str, Any], data: dict[str, dict]) -> None:
     """The receive event of each complaint just written with these ids, copied from its row by the database in
     one INSERT … SELECT: at its received time, with `event`'s values and the `data` of its channel. Nothing of
     it passes through Python row by row. The batch's ids are named as a range when they are one (always on
     SQLite, where reserve_ids takes them under the database's write lock; nearly always on PostgreSQL), else as
-    an array (PostgreSQL, when other sessions took ids between them)."""
+    an array (PostgreSQL, when other sessions took ids between them). Either names exactly the batch's rows, so
+    nothing else is asked: a condition on the organisation would lead SQLite's planner to its rows by
+    another index, all of them, once per batch."""
     events, complaint = ComplaintEvent.__table__, Complaint.__table__
     shared = {name: literal(value, events.c[name].type) for name, value in event.items()}
     chosen = case({channel: literal(value, events.c.data.type) for channel, value in data.items()},
@@ -201,4 +202,4 @@ def insert_receive_events(connection, organisation_id: int, ids: Sequence[int], 
     connection.execute(insert(events).from_select(
         [*shared, "complaint_id", "at", "data"],
         select(*shared.values(), complaint.c.id, complaint.c.received_at, chosen)
-        .where(complaint.c.organisation_id == organisation_id, members).order_by(complaint.c.id)))
+        .where(members).order_by(complaint.c.id)))
