@@ -113,6 +113,13 @@ def _processors(table, names, dialect) -> dict[str, Callable[[Any], Any] | None]
     return processors
 
 
+def _column_types(connection, table: str) -> dict[str, int]:
+    """The type of each of a PostgreSQL table's columns (its oid), as binary COPY needs them."""
+    return dict(connection.exec_driver_sql(
+        "SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %(t)s::regclass AND attnum > 0 "
+        "AND NOT attisdropped", {"t": table}).all())
+
+
 def _converted(process: Callable[[Any], Any], values: Sequence) -> list:
     """process(value) for each value, once per object when the values repeat (each channel's event data, True,
     None). The values are held while this runs, so no id is reused."""
@@ -163,9 +170,11 @@ def insert_rows(connection, table, columns: dict[str, Sequence], fixed: dict[str
         varying[name] = [same.pop(name)] * count
     if dialect.name == "postgresql":
         names = ", ".join(quote(name) for name in (*varying, *same))
-        statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+        statement = f"COPY {quote(table.name)} ({names}) FROM STDIN (FORMAT BINARY)"
+        types = _column_types(connection, table.name)
         try:
             with connection.connection.dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:
+                copy.set_types([types[name] for name in (*varying, *same)])
                 shared = tuple(same.values())
                 for values in zip(*varying.values(), strict=True):
                     copy.write_row((*values, *shared))
