@@ -57,8 +57,9 @@ def test_database_urls(instance, monkeypatch):
 
 
 @pytest.mark.sqlite_only
-def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(app):
+def test_sqlite_runs_with_wal_foreign_keys_a_busy_timeout_and_8_kb_pages(app):
     with db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+        assert connection.execute(text("PRAGMA page_size")).scalar() == 8192  # a database created by the app
