@@ -3,6 +3,7 @@ filters, keyset pages and assignment."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -137,11 +138,20 @@ def test_bulk_assignment(login, manager, handler, org):
 def test_the_overview_shows_every_figure_and_four_charts(login, make, org):
     for n in range(4):
         receive(org, received_at=datetime.now(UTC) - timedelta(days=40 * n), channel=("email", "phone")[n % 2])
-    page = login(make.member(org, Role.VIEWER)).get(f"/o/{org.slug}/complaints/overview/").get_data(as_text=True)
+    client = login(make.member(org, Role.VIEWER))
+    page = client.get(f"/o/{org.slug}/complaints/overview/?from=2025-01-01&to=2025-12-31").get_data(as_text=True)
     assert page.count('data-key="') == 21
+    assert 'alt="Complaints by month and channel"' in page
+    charts = re.findall(r'<img src="([^"]+)" alt="[^"]+" id="chart-(\w+)"', page)
+    assert [name for _url, name in charts] == ["volumes", "ack", "resolve", "pareto"]
+    for url, _name in charts:  # each over the page's days, drawn as its own image
+        assert "from=2025-01-01&amp;to=2025-12-31" in url
+        picture = client.get(html.unescape(url))
+        assert (picture.status_code, picture.mimetype) == (200, "image/svg+xml") and b"<svg" in picture.data
+    page = client.get(f"/o/{org.slug}/complaints/overview/").get_data(as_text=True)
     assert re.search(r'data-key="received">4<', page)
-    assert page.count('src="data:image/svg+xml;base64,') == 4
-    assert "Complaints by month and channel" in page
+    assert client.get(f"/o/{org.slug}/complaints/overview/charts/radar.svg").status_code == 404
+    assert login(make.user()).get(html.unescape(charts[0][0])).status_code in (403, 404)  # not a member
 
 
 def test_closing_offers_the_survey_link_once(login, handler, org):

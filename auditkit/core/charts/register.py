@@ -28,7 +28,8 @@ def stacked_bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]],
         axes.bar(range(len(labels)), values, bottom=bottom, label=shaped(name), color=PALETTE[index % len(PALETTE)])
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     _labels(axes, labels, rotate=len(labels) > 6)
-    axes.legend(fontsize=7, frameon=False, prop={"family": _families(), "size": 7})
+    if series:  # no series (a window without complaints): no legend to draw
+        axes.legend(fontsize=7, frameon=False, prop={"family": _families(), "size": 7})
     return Chart(figure)
 
 
