@@ -4,12 +4,13 @@ row must pass, and the batched writing.
 Pass 1 reads the whole file and checks every row; the rows that pass go to a sorted spool (`spool`: a
 temporary file, never the whole import in memory). Pass 2 runs only when nothing is wrong (or the caller chose
 to skip invalid rows): in the order the complaints were received, it reserves the references in one counter
-update per year (`reserve_block`) and the ids per batch, then writes complaints and their "receive" events
-5,000 at a time at the driver (COPY on PostgreSQL, executemany on SQLite) inside the caller's one transaction;
-the caller commits once. Speed: on SQLite the connection's page cache is enlarged
-while writing (`writing.page_cache`, 128 MB: at a million rows, 256 MB writes ~8% faster but takes the process
-past 400 MB), and Python's cycle collector is paused during both passes. Line numbers are where a row starts
-in the file (the header is line 1; a quoted field with line breaks spans lines); in a workbook, the row number.
+update per year (`reserve_block`) and the ids per batch, then writes complaints 5,000 at a time at the driver
+(binary COPY on PostgreSQL, executemany on SQLite), each batch's "receive" events copied from them by the
+database, inside the caller's one transaction; the caller commits once. Speed: on SQLite the connection's page
+cache is enlarged while writing (`writing.page_cache`, 128 MB: at a million rows, 256 MB writes ~8% faster but
+takes the process past 400 MB; 64 MB writes a quarter slower), and Python's cycle collector is paused during
+both passes. Line numbers are where a row starts in the file (the header is line 1; a quoted field with line
+breaks spans lines); in a workbook, the row number.
 
 The rules are intake's (`intake.LIMITS`, its messages), restated per row without queries: the category tree
 is read once, the external ids already in the register are looked up per batch. Only receipt fields are

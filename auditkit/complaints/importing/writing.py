@@ -121,8 +121,8 @@ def _column_types(connection, table: str) -> dict[str, int]:
 
 
 def _converted(process: Callable[[Any], Any], values: Sequence) -> list:
-    """process(value) for each value, once per object when the values repeat (each channel's event data, True,
-    None). The values are held while this runs, so no id is reused."""
+    """process(value) for each value, once per object when the values repeat (True, None, a channel). The
+    values are held while this runs, so no id is reused."""
     objects = dict(zip(map(id, values), values, strict=True))
     if len(objects) * 2 > len(values):
         return list(map(process, values))
