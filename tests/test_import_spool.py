@@ -30,6 +30,23 @@ def test_rows_come_back_sorted_and_stable_across_runs_and_chunks(monkeypatch):
     assert [row for batch in batches for row in batch] == sorted(rows, key=itemgetter(0))
 
 
+def test_runs_already_in_order_are_read_one_after_the_other(monkeypatch):
+    monkeypatch.setattr(spool, "RUN", 5)
+    monkeypatch.setattr(spool, "CHUNK", 2)
+    rows = [(n // 3, n) for n in range(40)]  # a file in time order, with ties
+    with SortedSpool(itemgetter(0)) as in_order:
+        for start in range(0, 40, 7):
+            in_order.add(rows[start:start + 7])
+        assert [row for batch in in_order.batches(6) for row in batch] == rows
+        assert len(in_order._runs) == 6 and in_order._in_order
+    with SortedSpool(itemgetter(0)) as late:  # one row arrives after a later one was spilled: merged after all
+        late.add(rows[:10])
+        late.add([(0, "late"), *rows[10:]])
+        assert [row for batch in late.batches(6) for row in batch] == sorted([*rows, (0, "late")],
+                                                                            key=itemgetter(0))
+        assert not late._in_order
+
+
 def test_one_run_is_sorted_in_memory_and_never_written():
     with SortedSpool(itemgetter(0)) as sorted_rows:
         sorted_rows.add([(3, "c"), (1, "a"), (2, "b"), (1, "a2")])

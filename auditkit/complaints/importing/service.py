@@ -224,25 +224,22 @@ def _check(organisation: Organisation, table: Table, rules: RowRules, report: Im
 
 
 def _existing(organisation_id: int, external_ids: list[str]) -> set[str]:
-    """Which of these external ids the organisation's register holds: on PostgreSQL one array parameter, which
+    """Which of these external ids the organisation's register holds, asked only if it holds any external id
+    at all (a first import: one look at the index, not thousands). On PostgreSQL one array parameter, which
     plans far faster than thousands; on SQLite the list at the driver (SQLAlchemy's expanding of thousands of
-    parameters costs more than the query), after the flush the session would do, and only if the register
-    holds any external id."""
+    parameters costs more than the query)."""
     if not external_ids:
         return set()
+    column = Complaint.external_id
+    if db.session.execute(select(literal(1)).where(Complaint.organisation_id == organisation_id,
+                                                   column.is_not(None)).limit(1)).first() is None:
+        return set()
     if db.session.get_bind().dialect.name == "postgresql":
-        column = Complaint.external_id
         return set(db.session.execute(select(column).where(
             Complaint.organisation_id == organisation_id,
             column == any_(literal(external_ids, postgresql.ARRAY(String))))).scalars())
-    if db.session.autoflush:
-        db.session.flush()
-    connection = db.session.connection()
-    if connection.exec_driver_sql("SELECT 1 FROM complaint WHERE organisation_id = ? AND external_id IS NOT NULL "
-                                  "LIMIT 1", (organisation_id,)).first() is None:
-        return set()  # no external id at all (a first import): one look at the index, not thousands
     marks = ", ".join(["?"] * len(external_ids))
-    return set(connection.exec_driver_sql(
+    return set(db.session.connection().exec_driver_sql(
         f"SELECT external_id FROM complaint WHERE organisation_id = ? AND external_id IN ({marks})",  # noqa: S608
         (organisation_id, *external_ids)).scalars())
 

@@ -2,7 +2,9 @@
 (then in file order), with bounded memory: an external merge sort in a temporary file.
 
 Rows come in as pass 1 checks them. Every RUN rows are sorted in memory and written as chunks of CHUNK rows;
-reading merges the sorted runs, holding one chunk of each. An import that fits in one run is never written.
+reading merges the sorted runs, holding one chunk of each, or, when each run starts where the one before ended
+(a file already in time order), reads them one after the other. An import that fits in one run is never
+written.
 
 Why the order: the rows then go into every index of complaint ordered by received time (the register's, and
 those by status, channel, category and pending) near the index's end instead of all over it, and references
@@ -16,7 +18,7 @@ import heapq
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 RUN = 25_000  # rows sorted in memory at a time
@@ -31,6 +33,8 @@ class SortedSpool:
         self.count = 0
         self._rows: list[tuple] = []
         self._runs: list[tuple[int, int]] = []  # (offset in the file, chunks)
+        self._in_order = True  # each run starts at or after the end of the one before (a file sorted by time)
+        self._last: Any = None  # the last key of the latest run
         self._file = None
 
     def add(self, rows: list[tuple]) -> None:
@@ -49,7 +53,8 @@ class SortedSpool:
             return
         if self._rows:
             self._spill()
-        merged = heapq.merge(*(self._run(offset, chunks) for offset, chunks in self._runs), key=self.key)
+        runs = [self._run(offset, chunks) for offset, chunks in self._runs]
+        merged = chain.from_iterable(runs) if self._in_order else heapq.merge(*runs, key=self.key)
         while batch := list(islice(merged, size)):
             yield batch
 
@@ -66,6 +71,9 @@ class SortedSpool:
 
     def _spill(self) -> None:
         self._rows.sort(key=self.key)
+        if self._runs and self.key(self._rows[0]) < self._last:
+            self._in_order = False
+        self._last = self.key(self._rows[-1])
         if self._file is None:
             self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close(), as the spool's context ends
         self._file.seek(0, 2)
