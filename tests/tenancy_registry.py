@@ -91,6 +91,7 @@ OBJECT_MAKERS: dict[str, Callable] = {
     "question_id": lambda make, organisation: _question(),
     "evidence_id": lambda make, organisation: _evidence(make, organisation),
     "chart": lambda make, organisation: "radar",
+    "picture": lambda make, organisation: "volumes",  # the complaint overview's charts
     "document_id": lambda make, organisation: _document(make, organisation),
 }
 

@@ -67,29 +67,29 @@ def overview():
     figures = metrics.compute(organisation, [*FIGURES, "by_category"], window)
     first_day, last_day = window.start.astimezone(zone).date(), (window.end.astimezone(zone) - timedelta(days=1)).date()
     days = {"from": first_day.isoformat(), "to": last_day.isoformat()}
-    charts_at = {name: url_for(".chart", slug=organisation.slug, chart=name, **days) for name in CHARTS}
+    charts_at = {name: url_for(".chart", slug=organisation.slug, picture=name, **days) for name in CHARTS}
     return render_template("complaints/overview.html", figures=figures, labels=FIGURE_LABELS, keys=FIGURES,
                            window=window, titles=_titles(), charts=charts_at, first_day=first_day, last_day=last_day)
 
 
-@bp.route("/charts/<any(volumes, ack, resolve, pareto):chart>.svg")
+@bp.route("/charts/<any(volumes, ack, resolve, pareto):picture>.svg")
 @requires("complaint.view")
-def chart(chart: str):
+def chart(picture: str):
     """One of the overview's charts over the same days (?from=&to=), as an SVG image in the reader's language."""
     organisation = g.organisation
-    window, title = _window(organisation.timezone), _titles()[chart]
-    if chart == "volumes":
+    window, title = _window(organisation.timezone), _titles()[picture]
+    if picture == "volumes":
         monthly = metrics.series(organisation, ["received"], window, split="channel")
         channels = sorted(monthly.split, key=lambda channel: (-sum(monthly.split[channel]["received"]), channel))
         picture = charts.stacked_bar_chart(monthly.months, {
             str(CHANNEL_LABELS.get(channel, channel)): monthly.split[channel]["received"] for channel in channels},
             title=title)
-    elif chart == "pareto":
+    elif picture == "pareto":
         top = metrics.compute(organisation, ["by_category"], window)["by_category"][:12]
         picture = charts.pareto_chart([label.name if label else _("Uncategorised") for label, _count in top],
                                       [count for _label, count in top], title=title)
     else:
-        key = f"{chart}_within_target_pct"
+        key = f"{picture}_within_target_pct"
         monthly = metrics.series(organisation, [key], window)
         picture = charts.bar_chart(monthly.months, [value or 0 for value in monthly.values[key]], title=title,
                                    target=TARGET_PCT, target_label=_("target %(pct)s%%", pct=TARGET_PCT))
