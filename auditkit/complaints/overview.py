@@ -69,7 +69,7 @@ def overview():
     days = {"from": first_day.isoformat(), "to": last_day.isoformat()}
     charts_at = {name: url_for(".chart", slug=organisation.slug, picture=name, **days) for name in CHARTS}
     return render_template("complaints/overview.html", figures=figures, labels=FIGURE_LABELS, keys=FIGURES,
-                           window=window, titles=_titles(), charts=charts_at, first_day=first_day, last_day=last_day)
+                           titles=_titles(), charts=charts_at, first_day=first_day, last_day=last_day)
 
 
 @bp.route("/charts/<any(volumes, ack, resolve, pareto):picture>.svg")
@@ -81,19 +81,19 @@ def chart(picture: str):
     if picture == "volumes":
         monthly = metrics.series(organisation, ["received"], window, split="channel")
         channels = sorted(monthly.split, key=lambda channel: (-sum(monthly.split[channel]["received"]), channel))
-        picture = charts.stacked_bar_chart(monthly.months, {
+        drawn = charts.stacked_bar_chart(monthly.months, {
             str(CHANNEL_LABELS.get(channel, channel)): monthly.split[channel]["received"] for channel in channels},
             title=title)
     elif picture == "pareto":
         top = metrics.compute(organisation, ["by_category"], window)["by_category"][:12]
-        picture = charts.pareto_chart([label.name if label else _("Uncategorised") for label, _count in top],
+        drawn = charts.pareto_chart([label.name if label else _("Uncategorised") for label, _count in top],
                                       [count for _label, count in top], title=title)
     else:
         key = f"{picture}_within_target_pct"
         monthly = metrics.series(organisation, [key], window)
-        picture = charts.bar_chart(monthly.months, [value or 0 for value in monthly.values[key]], title=title,
+        drawn = charts.bar_chart(monthly.months, [value or 0 for value in monthly.values[key]], title=title,
                                    target=TARGET_PCT, target_label=_("target %(pct)s%%", pct=TARGET_PCT))
-    response = Response(picture.svg(), mimetype="image/svg+xml")
+    response = Response(drawn.svg(), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, no-cache"  # live figures: the same address, a new picture
     return response
 
