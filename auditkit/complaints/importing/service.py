@@ -6,7 +6,8 @@ temporary file, never the whole import in memory). Pass 2 runs only when nothing
 to skip invalid rows): in the order the complaints were received, it reserves the references in one counter
 update per year (`reserve_block`) and the ids per batch, then writes complaints 5,000 at a time at the driver
 (binary COPY on PostgreSQL, executemany on SQLite), each batch's "receive" events copied from them by the
-database, inside the caller's one transaction; the caller commits once. Speed: on SQLite the connection's page
+database, inside the caller's one transaction; the caller commits once. Each batch is made ready in a worker
+thread while the one before is written (`ahead`): on PostgreSQL, a third less time at a million rows. Speed: on SQLite the connection's page
 cache is enlarged while writing (`writing.page_cache`, 128 MB: at a million rows, 256 MB writes ~8% faster but
 takes the process past 400 MB; 64 MB writes a quarter slower), and Python's cycle collector is paused during
 both passes. Line numbers are where a row starts in the file (the header is line 1; a quoted field with line
@@ -46,6 +47,7 @@ from sqlalchemy import String, any_, literal, select
 from sqlalchemy.dialects import postgresql
 
 from auditkit.complaints import tallies
+from auditkit.complaints.importing.ahead import made_ahead
 from auditkit.complaints.importing.rules import (
     BATCH,
     MAX_PROBLEMS,
@@ -57,7 +59,14 @@ from auditkit.complaints.importing.rules import (
 )
 from auditkit.complaints.importing.spool import SortedSpool
 from auditkit.complaints.importing.tables import Table, UnreadableFile, open_table
-from auditkit.complaints.importing.writing import insert_receive_events, insert_rows, page_cache, reserve_ids
+from auditkit.complaints.importing.writing import (
+    Rows,
+    insert_receive_events,
+    page_cache,
+    prepared_rows,
+    reserve_ids,
+    write_rows,
+)
 from auditkit.complaints.models import CHANNELS, Complaint
 from auditkit.complaints.references import format_reference, reserve_block
 from auditkit.complaints.states import Status
@@ -254,27 +263,36 @@ def _refresh_statistics(written: int) -> None:
 
 
 def _write(actor: Actor, organisation: Organisation, rules: RowRules, spool: SortedSpool, years: Counter,
-           report: ImportReport,
-           progress: Progress, file_name: str) -> None:
+           report: ImportReport, progress: Progress, file_name: str) -> None:
     """Pass 2: references reserved per year, then complaints and their receive events in batches in the order
-    received, handed to insert_rows by column, the values every row shares named once."""
+    received. Each batch is made ready (due dates, references, values converted) in a worker thread ahead of
+    its writing (`made_ahead`); this thread reserves its ids and writes it."""
     following = {year: count(reserve_block(organisation.id, year, number)) for year, number in sorted(years.items())}
     connection = db.session.connection()
+    dialect, table, zone = connection.dialect, Complaint.__table__, organisation.timezone
+    pattern = rules.settings.pattern
     data = {channel: {"channel": channel, "source": "import", "file": file_name} for channel in CHANNELS}
-    now, pattern, received = utcnow(), rules.settings.pattern, Status.RECEIVED.value
+    now, received = utcnow(), Status.RECEIVED.value
     shared = {"organisation_id": organisation.id, "status": received, "created_at": now, "updated_at": now,
               "version": 1, "escalation_level": 0, "reopen_count": 0}
     event = {"organisation_id": organisation.id, "actor_id": actor.user_id, "actor_label": actor.label,
              "kind": "receive", "to_status": received, "clause_key": RECEIVE_CLAUSE}
-    with page_cache(connection):
+
+    def batches() -> Iterator[tuple[Rows, set[date]]]:  # in the worker thread: no database, no session
         for rows in spool.batches(BATCH):
             columns = dict(zip((*ROW, "year"), zip(*rows, strict=True), strict=True))
-            ids, at = reserve_ids(connection, len(columns["year"])), columns["received_at"]
+            at = columns["received_at"]
             columns["ack_due_at"], columns["response_due_at"] = rules.due_columns(at)
-            columns.update(id=ids, reference=[format_reference(pattern, year, next(following[year]))
-                                              for year in columns.pop("year")])
-            insert_rows(connection, Complaint.__table__, columns, shared)
+            columns["reference"] = [format_reference(pattern, year, next(following[year]))
+                                    for year in columns.pop("year")]
+            yield prepared_rows(dialect, table, columns, shared), tallies.local_days(zone, at)
+
+    with page_cache(connection), made_ahead(batches()) as ready:
+        for rows, days in ready:
+            ids = reserve_ids(connection, rows.count)
+            rows.add("id", ids)
+            write_rows(connection, rows)
             insert_receive_events(connection, ids, event, data)
-            report.written += len(ids)
-            report.days.update(tallies.local_days(organisation.timezone, at))
+            report.written += rows.count
+            report.days.update(days)
             progress("write", report.written, report.to_write)
