@@ -98,6 +98,9 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    # Autogenerate compares on this engine everything but the models' objects made only on another.
+    from auditkit.core.db import made_on
+
     connectable = get_engine()
 
     with connectable.connect() as connection:
@@ -105,6 +108,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_object=made_on(connection.dialect.name),
             **conf_args
         )
 

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auditkit.complaints.states import OPEN, Status
-from auditkit.core.db import Base, CreatedAtMixin, OrganisationOwned, TimestampMixin, Versioned, one_of
+from auditkit.core.db import Base, CreatedAtMixin, OrganisationOwned, TimestampMixin, Versioned, one_of, only_on
 
 CHANNELS = ("web_form", "email", "phone", "in_person", "letter", "social_media", "api", "other")
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -83,6 +83,12 @@ class Complaint(OrganisationOwned, TimestampMixin, Versioned, Base):
         # complaint, as every imported one, is not in it.
         Index("ix_complaint_assignee_id", "assignee_id", sqlite_where=text("assignee_id IS NOT NULL"),
               postgresql_where=text("assignee_id IS NOT NULL")),
+        # Survey tokens are unique. On PostgreSQL a partial index, so the complaints without a survey (all but the
+        # closed ones, every imported one) are not in it; SQLite keeps the constraint its table was made with
+        # (taking it out would rebuild the table, and dropping the old one would cascade its events away).
+        only_on("postgresql", Index("uq_complaint_survey_token", "survey_token_hash", unique=True,
+                                    postgresql_where=text("survey_token_hash IS NOT NULL"))),
+        only_on("sqlite", UniqueConstraint("survey_token_hash", name="uq_complaint_survey_token_hash")),
     )
 
     # The tenancy column without an index of its own: every index above leads with it.
@@ -141,7 +147,7 @@ class Complaint(OrganisationOwned, TimestampMixin, Versioned, Base):
 
     # Satisfaction with the handling (8.3) and the public tracking code: stored as hashes.
     tracking_code_hash: Mapped[str | None] = mapped_column(String(64))
-    survey_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    survey_token_hash: Mapped[str | None] = mapped_column(String(64))  # unique where set: see __table_args__
     survey_sent_at: Mapped[datetime | None]
     survey_answered_at: Mapped[datetime | None]
     satisfaction_rating: Mapped[int | None]
@@ -169,7 +175,10 @@ class ComplaintEvent(OrganisationOwned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
     at: Mapped[datetime]
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # Who acted, as written then: the account's id (no foreign key, as in the audit trail: a record of what was
+    # done is not changed by anything done to the account later, and a key would cost a check per event) and
+    # the label shown.
+    actor_id: Mapped[int | None] = mapped_column(Integer)
     actor_label: Mapped[str] = mapped_column(String(320))
     kind: Mapped[str] = mapped_column(String(30))  # a transition name, or note / assign / attachment
     from_status: Mapped[str | None] = mapped_column(String(30))

@@ -4,7 +4,9 @@ and mixins, and the SQLite connection settings (WAL, foreign keys, busy timeout)
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, event
 from sqlalchemy.engine import Engine
@@ -18,6 +20,7 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -53,6 +56,21 @@ def one_of(column: str, values, nullable: bool = False) -> str:
     """The SQL of a check constraint keeping a column to a list of codes (an enum's values)."""
     condition = f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
     return f"{column} IS NULL OR {condition}" if nullable else condition
+
+
+def only_on(dialect: str, item: T) -> T:
+    """A constraint or index made only on one engine (`ddl_if`), marked so that comparing the models with the
+    migrations on another engine leaves it out (`made_on`)."""
+    item.info["only_on"] = dialect
+    return item.ddl_if(dialect=dialect)
+
+
+def made_on(dialect: str) -> Callable[..., bool]:
+    """Alembic's include_object for a comparison on this engine: everything but the models' objects made only
+    on another engine."""
+    def include(item, _name, _type, reflected: bool, _compare_to) -> bool:
+        return reflected or getattr(item, "info", {}).get("only_on", dialect) == dialect
+    return include
 
 
 class CreatedAtMixin:
