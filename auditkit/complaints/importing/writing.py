@@ -43,7 +43,7 @@ def reserve_ids(connection, count: int) -> list[int]:
 
 
 @contextmanager
-def page_cache(connection, size_kib: int = 131072) -> Iterator[None]:
+def page_cache(connection, size_kib: int = 114688) -> Iterator[None]:
     """On SQLite, a page cache of at least `size_kib` while the rows are written, the connection's own
     setting back afterwards. Each row goes into every index of complaint, most of them ordered by the received
     time, so a batch touches pages all over them: with the indexes of a million complaints out of the cache,
@@ -216,11 +216,6 @@ def write_rows(connection, rows: Rows) -> None:
     marks = ", ".join(["?"] * len(rows.varying) + list(rows.literals.values()))
     connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",  # noqa: S608
                                list(zip(*rows.varying.values(), strict=True)))
-
-
-def insert_rows(connection, table, columns: dict[str, Sequence], fixed: dict[str, Any] | None = None) -> None:
-    """prepared_rows and write_rows at once."""
-    write_rows(connection, prepared_rows(connection.dialect, table, columns, fixed))
 
 
 def insert_receive_events(connection, ids: Sequence[int], event: dict[str, Any], data: dict[str, dict]) -> None:
