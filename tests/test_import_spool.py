@@ -4,6 +4,7 @@ references and ids of the written complaints following it."""
 from __future__ import annotations
 
 import io
+import itertools
 import random
 from operator import itemgetter
 
@@ -76,3 +77,34 @@ def test_an_import_in_any_order_is_written_in_the_order_received(handler, org, m
         select(ComplaintEvent.at, Complaint.received_at).join(Complaint, Complaint.id == ComplaintEvent.complaint_id)
         .where(Complaint.organisation_id == org.id)).all()
     assert len(events) == 20 and all(event.at == event.received_at for event in events)
+
+
+def test_ids_taken_by_other_sessions_meanwhile_still_pair_each_event_with_its_complaint(handler, org, monkeypatch,
+                                                                                         engine_name):
+    """On PostgreSQL the ids come from the shared sequence; when other sessions took some while the import took
+    its own (here: a sequence counting in threes), they are no range, and the batches name them one by one. On
+    SQLite they follow the largest, under its only write lock: always a range."""
+    from auditkit.complaints.importing import service
+
+    monkeypatch.setattr(service, "BATCH", 3)
+    connection, postgresql = db.session.connection(), engine_name == "postgresql"
+    step = 3 if postgresql else 1
+    if postgresql:
+        sequence = connection.exec_driver_sql("SELECT pg_get_serial_sequence('complaint', 'id')").scalar_one()
+        connection.exec_driver_sql(f"ALTER SEQUENCE {sequence} INCREMENT BY {step}")
+    try:
+        lines = [f"g-{day},2025-02-{day:02d}T10:00,phone,N{day},n{day}@example.org,,,Gap {day},"
+                 for day in range(1, 8)]
+        content = ("external_id,received_at,channel,complainant_name,email,phone,category,description,occurred_on\n"
+                   + "\n".join(lines) + "\n").encode()
+        assert import_complaints(actor_of(handler, org), org, io.BytesIO(content)).written == 7
+    finally:
+        if postgresql:
+            connection.exec_driver_sql(f"ALTER SEQUENCE {sequence} INCREMENT BY 1")
+    ids = list(db.session.execute(select(Complaint.id).where(Complaint.organisation_id == org.id)
+                                  .order_by(Complaint.received_at)).scalars())
+    assert [b - a for a, b in itertools.pairwise(ids)] == [step] * 6
+    events = db.session.execute(select(ComplaintEvent.complaint_id, ComplaintEvent.data).where(
+        ComplaintEvent.complaint_id.in_(ids)).order_by(ComplaintEvent.complaint_id)).all()
+    assert [event.complaint_id for event in events] == ids
+    assert {event.data["channel"] for event in events} == {"phone"}

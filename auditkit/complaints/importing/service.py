@@ -4,7 +4,7 @@ row must pass, and the batched writing.
 Pass 1 reads the whole file and checks every row; the rows that pass go to a sorted spool (`spool`: a
 temporary file, never the whole import in memory). Pass 2 runs only when nothing is wrong (or the caller chose
 to skip invalid rows): in the order the complaints were received, it reserves the references in one counter
-update per year (`reserve_block`) and the ids per batch, then writes complaints 5,000 at a time at the driver
+update per year (`reserve_block`) and the ids in one go, then writes complaints 5,000 at a time at the driver
 (binary COPY on PostgreSQL, executemany on SQLite), each batch's "receive" events copied from them by the
 database, inside the caller's one transaction; the caller commits once. Each batch is made ready in a worker
 thread while the one before is written (`ahead`), which on PostgreSQL, working in its own process, hides most
@@ -267,7 +267,7 @@ def _write(actor: Actor, organisation: Organisation, rules: RowRules, spool: Sor
            report: ImportReport, progress: Progress, file_name: str) -> None:
     """Pass 2: references reserved per year, then complaints and their receive events in batches in the order
     received. Each batch is made ready (due dates, references, values converted) in a worker thread ahead of
-    its writing (`made_ahead`); this thread reserves its ids and writes it."""
+    its writing (`made_ahead`); this thread gives it its ids and writes it."""
     following = {year: count(reserve_block(organisation.id, year, number)) for year, number in sorted(years.items())}
     connection = db.session.connection()
     dialect, table, zone = connection.dialect, Complaint.__table__, organisation.timezone
@@ -288,9 +288,10 @@ def _write(actor: Actor, organisation: Organisation, rules: RowRules, spool: Sor
                                     for year in columns.pop("year")]
             yield prepared_rows(dialect, table, columns, shared), tallies.local_days(zone, at)
 
+    reserved = reserve_ids(connection, spool.count)
     with page_cache(connection), made_ahead(batches()) as ready:
         for rows, days in ready:
-            ids = reserve_ids(connection, rows.count)
+            ids = reserved[report.written:report.written + rows.count]
             rows.add("id", ids)
             write_rows(connection, rows)
             insert_receive_events(connection, ids, event, data)

@@ -1,4 +1,4 @@
-"""Writing checked rows fast: references reserved in one counter update per year, ids per batch, rows at
+"""Writing checked rows fast: references reserved in one counter update per year, ids at once, rows at
 the driver (COPY on PostgreSQL, executemany on SQLite) inside the caller's transaction, and each complaint's
 receive event copied from its row by the database."""
 
@@ -29,17 +29,21 @@ _PROBES = (datetime(2025, 3, 4, 5, 6, 7, 123456, tzinfo=UTC), datetime(2025, 3, 
 _PLAIN = re.compile(r"[0-9A-Za-z_ .:+-]{0,100}")
 
 
-def reserve_ids(connection, count: int) -> list[int]:
-    """Ids for new complaints, so their events can name them without reading them back: from the id sequence
-    on PostgreSQL; on SQLite the next ones after the largest (this transaction already holds the database's
-    only write lock: reserve_block wrote)."""
-    if connection.dialect.name == "postgresql":  # one array, not thousands of rows to fetch; the sequence
-        # looked up once (named in the select list, it would be looked up for every value: eight times slower)
-        return connection.exec_driver_sql(
-            "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence('complaint', 'id')::regclass AS seq) "
-            "SELECT array_agg(nextval(s.seq)) FROM s, generate_series(1, %(n)s)", {"n": count}).scalar_one()
+def reserve_ids(connection, count: int) -> Sequence[int]:
+    """Ids for `count` new complaints, so their events can name them without reading them back. On SQLite the
+    next ones after the largest (this transaction already holds the database's only write lock: reserve_block
+    wrote). On PostgreSQL taken from the id sequence at once, as a range when no other session took ids
+    meanwhile (nearly always), else fetched as a list. The sequence is looked up once: named in the select
+    list, it would be looked up for every value, eight times slower."""
+    if connection.dialect.name == "postgresql":
+        first, last, ids = connection.exec_driver_sql(
+            "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence('complaint', 'id')::regclass AS seq), "
+            "taken AS (SELECT nextval(s.seq) AS id FROM s, generate_series(1, %(n)s)) "
+            "SELECT min(id), max(id), CASE WHEN max(id) - min(id) + 1 = count(*) THEN NULL "
+            "ELSE array_agg(id ORDER BY id) END FROM taken", {"n": count}).one()
+        return range(first, last + 1) if ids is None else ids
     last = connection.execute(select(func.coalesce(func.max(Complaint.id), 0))).scalar_one()
-    return list(range(last + 1, last + 1 + count))
+    return range(last + 1, last + 1 + count)
 
 
 @contextmanager
