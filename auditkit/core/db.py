@@ -1,5 +1,6 @@
 """The declarative Base every model stands on, its constraint naming convention, shared column types
-and mixins, and the SQLite connection settings (WAL, foreign keys, busy timeout)."""
+and mixins, constraints made on one engine only (`only_on`, and `made_on` for comparing models with
+migrations), and the SQLite connection settings (WAL, foreign keys, busy timeout)."""
 
 from __future__ import annotations
 
