@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -98,9 +99,6 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    # Autogenerate compares on this engine everything but the models' objects made only on another.
-    from auditkit.core.db import made_on
-
     connectable = get_engine()
 
     with connectable.connect() as connection:
@@ -108,12 +106,33 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
-            include_object=made_on(connection.dialect.name),
             **conf_args
         )
-
-        with context.begin_transaction():
+        with _foreign_keys_off_on_sqlite(connection), context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def _foreign_keys_off_on_sqlite(connection):
+    """SQLite's procedure for changes ALTER TABLE cannot make (a table made anew, the rows copied, the old
+    one dropped) needs foreign keys off, set outside any transaction: with them on, dropping the old table
+    would delete the rows of every table referring to it (a complaint's events and attachments). Each such
+    migration checks the keys of what it rebuilt. They are on again afterwards, as on every connection."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    except BaseException:
+        if raw.in_transaction:
+            raw.rollback()  # what the failed migration left open, so that the keys can be set again
+        raise
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+        if not raw.execute("PRAGMA foreign_keys").fetchone()[0]:  # still inside a transaction: never reused
+            connection.invalidate()
 
 
 if context.is_offline_mode():

@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
-    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auditkit.complaints.states import OPEN, Status
-from auditkit.core.db import Base, CreatedAtMixin, OrganisationOwned, TimestampMixin, Versioned, one_of, only_on
+from auditkit.core.db import Base, CreatedAtMixin, OrganisationOwned, TimestampMixin, Versioned, one_of
 
 CHANNELS = ("web_form", "email", "phone", "in_person", "letter", "social_media", "api", "other")
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -66,9 +65,10 @@ class Complaint(OrganisationOwned, TimestampMixin, Versioned, Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "reference"),
         UniqueConstraint("organisation_id", "external_id"),
-        CheckConstraint(one_of("status", Status), name="status"),
-        CheckConstraint(one_of("channel", CHANNELS), name="channel"),
-        CheckConstraint(one_of("severity", SEVERITIES, nullable=True), name="severity"),
+        # Spelled out as comparisons: imports write the table in bulk (see one_of).
+        CheckConstraint(one_of("status", Status, spelled_out=True), name="status"),
+        CheckConstraint(one_of("channel", CHANNELS, spelled_out=True), name="channel"),
+        CheckConstraint(one_of("severity", SEVERITIES, nullable=True, spelled_out=True), name="severity"),
         CheckConstraint("satisfaction_rating IS NULL OR satisfaction_rating BETWEEN 1 AND 5", name="rating"),
         # The register's list: newest first within an organisation, filtered by status, channel or category.
         # Each ends with (received_at, id), the keyset order, so a filtered page reads only its rows.
@@ -94,17 +94,11 @@ class Complaint(OrganisationOwned, TimestampMixin, Versioned, Base):
         # complaint, as every imported one, is not in it.
         Index("ix_complaint_assignee_id", "assignee_id", sqlite_where=text("assignee_id IS NOT NULL"),
               postgresql_where=text("assignee_id IS NOT NULL")),
-        # Survey tokens are unique. On PostgreSQL a partial index, so the complaints without a survey (all but the
-        # closed ones, every imported one) are not in it; SQLite keeps the constraint its table was made with
-        # (taking it out would rebuild the table, and dropping the old one would cascade its events away).
-        only_on("postgresql", Index("uq_complaint_survey_token", "survey_token_hash", unique=True,
-                                    postgresql_where=text("survey_token_hash IS NOT NULL"))),
-        only_on("sqlite", UniqueConstraint("survey_token_hash", name="uq_complaint_survey_token_hash")),
-        # The category's key: on PostgreSQL left out, as it cost a check per complaint written (8% of a million-row
-        # import) and guards less than the writers do; categories are retired, never deleted, so its SET NULL
-        # never acts. SQLite keeps the key its table was made with (as the survey token's constraint).
-        only_on("sqlite", ForeignKeyConstraint(["category_id"], ["complaint_category.id"], ondelete="SET NULL",
-                                               name="fk_complaint_category_id_complaint_category")),
+        # Survey tokens are unique where set: the complaints without a survey (all but the closed ones, every
+        # imported one) are not in the index.
+        Index("uq_complaint_survey_token", "survey_token_hash", unique=True,
+              sqlite_where=text("survey_token_hash IS NOT NULL"),
+              postgresql_where=text("survey_token_hash IS NOT NULL")),
     )
 
     # The tenancy column without an index of its own: every index above leads with it.
@@ -132,8 +126,9 @@ class Complaint(OrganisationOwned, TimestampMixin, Versioned, Base):
 
     # What the complaint is about (7.2).
     product: Mapped[str | None] = mapped_column(String(200))
-    # One of the organisation's own categories, as every writer checks (a foreign key could not: it would take
-    # another organisation's). On PostgreSQL no key besides (see __table_args__).
+    # One of the organisation's own categories, as every writer checks. No foreign key: it could not check that
+    # (it would take another organisation's), categories are retired and never deleted (so its SET NULL never
+    # acted), and it cost a check per complaint written.
     category_id: Mapped[int | None] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(Text)
     remedy_wanted: Mapped[str | None] = mapped_column(Text)
@@ -171,7 +166,7 @@ class Complaint(OrganisationOwned, TimestampMixin, Versioned, Base):
     satisfaction_rating: Mapped[int | None]
     satisfaction_comment: Mapped[str | None] = mapped_column(Text)
 
-    category: Mapped[Category | None] = relationship()
+    category: Mapped[Category | None] = relationship(primaryjoin="foreign(Complaint.category_id) == Category.id")
     events: Mapped[list[ComplaintEvent]] = relationship(
         back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan")
 
