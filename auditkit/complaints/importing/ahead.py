@@ -1,7 +1,8 @@
 """Batches made ahead: the import's Python work on the next batches (reading the spool, due dates, references,
 each value's conversion for the database) done in one worker thread while the caller's thread waits for the
-database to write the current one. PostgreSQL works in its own process, so the two overlap; the worker never
-touches the database or the session."""
+database to write the current one. PostgreSQL works in its own process, so the two overlap (SQLite's writing is
+the caller's own process: there the import does without it, see the service); the worker never touches the
+database or the session."""
 
 from __future__ import annotations
 

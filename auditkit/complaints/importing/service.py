@@ -6,13 +6,15 @@ temporary file, never the whole import in memory). Pass 2 runs only when nothing
 to skip invalid rows): in the order the complaints were received, it reserves the references in one counter
 update per year (`reserve_block`) and the ids in one go, then writes complaints 5,000 at a time at the driver
 (binary COPY on PostgreSQL, executemany on SQLite), each batch's "receive" events copied from them by the
-database, inside the caller's one transaction; the caller commits once. Each batch is made ready in a worker
-thread while the one before is written (`ahead`), which on PostgreSQL, working in its own process, hides most
-of that Python work. Speed: on SQLite the connection's page cache is enlarged while writing
-(`writing.page_cache`, 112 MB: at a million rows as fast as 128 MB and 20 MB less memory; 256 MB writes ~8%
-faster but takes the process past 400 MB; 64 MB writes a quarter slower), and Python's cycle collector is paused
-during both passes. Line numbers are where a row starts in the file (the header is line 1; a quoted field with line
-breaks spans lines); in a workbook, the row number.
+database, inside the caller's one transaction; the caller commits once. On PostgreSQL each batch is made ready
+in a worker thread while the one before is written (`ahead`): the server works in its own process, so this
+hides most of that Python work. Not on SQLite, whose writing is this process's own: there a second thread
+only contends with it for the interpreter at every row (the writing took a tenth longer with one). Speed: on
+SQLite the connection's page cache is enlarged while writing (`writing.page_cache`, 112 MB: at a million rows
+as fast as 128 MB and 20 MB less memory; 256 MB writes ~8% faster but takes the process past 400 MB; 64 MB
+writes a quarter slower), and Python's cycle collector is paused during both passes. Line numbers are where a
+row starts in the file (the header is line 1; a quoted field with line breaks spans lines); in a workbook, the
+row number.
 
 The rules are intake's (`intake.LIMITS`, its messages), restated per row without queries: the category tree
 is read once, the external ids already in the register are looked up per batch. Only receipt fields are
@@ -35,7 +37,7 @@ import gc
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import count
@@ -266,8 +268,8 @@ def _refresh_statistics(written: int) -> None:
 def _write(actor: Actor, organisation: Organisation, rules: RowRules, spool: SortedSpool, years: Counter,
            report: ImportReport, progress: Progress, file_name: str) -> None:
     """Pass 2: references reserved per year, then complaints and their receive events in batches in the order
-    received. Each batch is made ready (due dates, references, values converted) in a worker thread ahead of
-    its writing (`made_ahead`); this thread gives it its ids and writes it."""
+    received. Each batch is made ready (due dates, references, values converted), on PostgreSQL in a worker
+    thread ahead of its writing (`made_ahead`, see the module); this thread gives it its ids and writes it."""
     following = {year: count(reserve_block(organisation.id, year, number)) for year, number in sorted(years.items())}
     connection = db.session.connection()
     dialect, table, zone = connection.dialect, Complaint.__table__, organisation.timezone
@@ -279,7 +281,7 @@ def _write(actor: Actor, organisation: Organisation, rules: RowRules, spool: Sor
     event = {"organisation_id": organisation.id, "actor_id": actor.user_id, "actor_label": actor.label,
              "kind": "receive", "to_status": received, "clause_key": RECEIVE_CLAUSE}
 
-    def batches() -> Iterator[tuple[Rows, set[date]]]:  # in the worker thread: no database, no session
+    def batches() -> Iterator[tuple[Rows, set[date]]]:  # maybe in a worker thread: no database, no session
         for rows in spool.batches(BATCH):
             columns = dict(zip((*ROW, "year"), zip(*rows, strict=True), strict=True))
             at = columns["received_at"]
@@ -289,7 +291,8 @@ def _write(actor: Actor, organisation: Organisation, rules: RowRules, spool: Sor
             yield prepared_rows(dialect, table, columns, shared), tallies.local_days(zone, at)
 
     reserved = reserve_ids(connection, spool.count)
-    with page_cache(connection), made_ahead(batches()) as ready:
+    ahead = made_ahead if dialect.name == "postgresql" else nullcontext
+    with page_cache(connection), ahead(batches()) as ready:
         for rows, days in ready:
             ids = reserved[report.written:report.written + rows.count]
             rows.add("id", ids)
