@@ -56,10 +56,7 @@ def upgrade():
     if op.get_bind().dialect.name == "postgresql":
         _alter_checks(new=True)
         return
-    sql = _table_sql()
-    for name, (before, after) in CHECKS.items():
-        sql = _replaced(sql, f"CONSTRAINT {name} CHECK ({before})", f"CONSTRAINT {name} CHECK ({after})")
-    sql = _without(_without(sql, SURVEY_CONSTRAINT), CATEGORY_KEY)
+    sql = _without(_without(_checks_swapped(_table_sql(), new=True), SURVEY_CONSTRAINT), CATEGORY_KEY)
     _rebuild(sql)
     op.execute(f"CREATE UNIQUE INDEX {SURVEY_INDEX} ON complaint (survey_token_hash) "
                "WHERE survey_token_hash IS NOT NULL")
@@ -69,10 +66,7 @@ def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         _alter_checks(new=False)
         return
-    sql = _table_sql()
-    for name, (before, after) in CHECKS.items():
-        sql = _replaced(sql, f"CONSTRAINT {name} CHECK ({after})", f"CONSTRAINT {name} CHECK ({before})")
-    sql = _replaced(sql, "\n)", f", \n\t{CATEGORY_KEY}, \n\t{SURVEY_CONSTRAINT}\n)")
+    sql = _replaced(_checks_swapped(_table_sql(), new=False), "\n)", f", \n\t{CATEGORY_KEY}, \n\t{SURVEY_CONSTRAINT}\n)")
     _rebuild(sql, leaving=SURVEY_INDEX)
 
 
@@ -82,6 +76,13 @@ def _alter_checks(new: bool) -> None:
     for name, texts in CHECKS.items():
         changes += [f"DROP CONSTRAINT {name}", f"ADD CONSTRAINT {name} CHECK ({texts[new]})"]
     op.execute(f"ALTER TABLE complaint {', '.join(changes)}")
+
+
+def _checks_swapped(sql: str, new: bool) -> str:
+    """SQLite's table SQL with the three checks as they are now (`new`) or as 0003 made them."""
+    for name, texts in CHECKS.items():
+        sql = _replaced(sql, f"CONSTRAINT {name} CHECK ({texts[not new]})", f"CONSTRAINT {name} CHECK ({texts[new]})")
+    return sql
 
 
 def _table_sql() -> str:
