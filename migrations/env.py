@@ -102,10 +102,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        from auditkit.core.db import compared_on
+
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_object=compared_on(connection.dialect.name),
             **conf_args
         )
         with _foreign_keys_off_on_sqlite(connection), context.begin_transaction():

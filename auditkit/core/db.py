@@ -60,6 +60,21 @@ def one_of(column: str, values, nullable: bool = False, *, spelled_out: bool = F
     return f"{column} IS NULL OR {condition}" if nullable else condition
 
 
+def compared_on(dialect_name: str):
+    """Alembic's `include_object` for comparing the models with a database of this dialect: a schema item
+    made on other dialects only (`.ddl_if(dialect=...)`, which create_all honours and Alembic does not read)
+    is left out, so autogenerate neither adds it where its migration never made it nor drops it."""
+
+    def include(item, _name, _type, reflected: bool, _compare_to) -> bool:
+        condition = getattr(item, "_ddl_if", None)  # SQLAlchemy's record of ddl_if, None when not called
+        if reflected or condition is None or condition.dialect is None:
+            return True
+        wanted = condition.dialect
+        return dialect_name == wanted if isinstance(wanted, str) else dialect_name in wanted
+
+    return include
+
+
 class CreatedAtMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
