@@ -61,6 +61,10 @@ def test_references_follow_the_organisations_pattern_per_organisation(org, other
     db.session.flush()
     assert receive(org).reference == "A-001"
     assert receive(other_org).reference.endswith("-000001")
+    # Without {year} the numbers run on when the year turns: last year's complaint, then this year's.
+    last_year = datetime.now(UTC) - timedelta(days=366)
+    assert receive(org, received_at=last_year).reference == "A-002"
+    assert receive(org).reference == "A-003"
 
 
 def test_receiving_is_idempotent_on_external_id(org):

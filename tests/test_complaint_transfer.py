@@ -20,7 +20,7 @@ from auditkit.complaints.clock import due_at
 from auditkit.complaints.importing import RowRules, import_complaints, reserve_block
 from auditkit.complaints.intake import NewComplaint, receive_complaint
 from auditkit.complaints.models import Category, Complaint, ComplaintEvent
-from auditkit.complaints.settings import settings_of
+from auditkit.complaints.settings import DEFAULT_PATTERN, settings_of
 from auditkit.core.errors import Forbidden
 from auditkit.extensions import db
 from tests.conftest import actor_of
@@ -119,7 +119,7 @@ def test_a_dry_run_checks_everything_and_writes_nothing(handler, org):
     content = f"{HEADER}\ny-1,2025-03-01,email,Ali,ali@example.org,,,Billed twice,\n".encode()
     report = run(handler, org, content, dry_run=True)
     assert (report.to_write, report.written, report.refused) == (1, 0, False)
-    assert complaints(org) == [] and reserve_block(org.id, 2025, 1) == 1  # no reference was taken
+    assert complaints(org) == [] and reserve_block(org.id, DEFAULT_PATTERN, 2025, 1) == 1  # no reference was taken
 
 
 def test_persian_and_full_width_digits_are_read_as_digits(handler, org):
@@ -228,10 +228,12 @@ def test_a_mapping_names_their_columns(handler, org):
 
 
 def test_reserved_blocks_do_not_overlap_single_references(org):
-    assert reserve_block(org.id, 2025, 3) == 1
-    assert references.next_sequence(org.id, 2025) == 4
-    assert reserve_block(org.id, 2025, 10) == 5
-    assert reserve_block(org.id, 2024, 2) == 1
+    assert reserve_block(org.id, DEFAULT_PATTERN, 2025, 3) == 1
+    assert references.next_sequence(org.id, DEFAULT_PATTERN, 2025) == 4
+    assert reserve_block(org.id, DEFAULT_PATTERN, 2025, 10) == 5
+    assert reserve_block(org.id, DEFAULT_PATTERN, 2024, 2) == 1
+    # A pattern without the year numbers on across years: one running counter.
+    assert [reserve_block(org.id, "A-{seq:03}", year, 2) for year in (2024, 2025, 2026)] == [1, 3, 5]
 
 
 def test_cached_due_dates_equal_the_clock(org):

@@ -114,7 +114,7 @@ def seed_organisation_complaints(organisation: Organisation, profile: Profile, *
     for story in stories:
         by_year.setdefault(story.row["received_at"].astimezone(settings.calendar_zone()).year, []).append(story.row)
     for year, rows in by_year.items():
-        first = reserve_block(organisation.id, year, len(rows))
+        first = reserve_block(organisation.id, settings.pattern, year, len(rows))
         for seq, row in enumerate(rows, start=first):
             row["reference"] = format_reference(settings.pattern, year, seq)
     db.session.execute(insert(Complaint.__table__), [story.row for story in stories])

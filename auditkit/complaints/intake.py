@@ -110,7 +110,7 @@ def receive_complaint(organisation: Organisation, data: NewComplaint, *, actor_i
     settings = settings_of(organisation)
     received_at = data.received_at or utcnow()
     year = received_at.astimezone(settings.calendar_zone()).year
-    seq = references.next_sequence(organisation.id, year)
+    seq = references.next_sequence(organisation.id, settings.pattern, year)
     tracking_code = secrets.token_hex(4).upper()
     complaint = Complaint(
         organisation_id=organisation.id, reference=references.format_reference(settings.pattern, year, seq),

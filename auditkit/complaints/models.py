@@ -205,7 +205,8 @@ class ComplaintEvent(OrganisationOwned, Base):
 
 
 class ReferenceCounter(OrganisationOwned, Base):
-    """The last sequence number used per organisation and year; its row lock makes references race-free."""
+    """The last sequence number used per organisation and year (year 0: the running count of a pattern without
+    {year}, see references); its row lock makes references race-free."""
 
     __tablename__ = "complaint_reference_counter"
     __audited__ = False

@@ -1,5 +1,7 @@
 """Complaint references such as CMP-2026-000123, unique within an organisation, numbered by the race-free
-counters of core.counters."""
+counters of core.counters: one counter per year when the pattern names the year (its numbers start again each
+year), else one running counter (stored as year 0), so a pattern such as A-{seq:04} never repeats a reference
+when the year turns."""
 
 from __future__ import annotations
 
@@ -8,15 +10,22 @@ from flask_babel import gettext as _
 from auditkit.complaints.models import ReferenceCounter
 from auditkit.core import counters
 
-
-def reserve_block(organisation_id: int, year: int, count: int = 1) -> int:
-    """Reserve `count` consecutive numbers of the organisation's year and return the first (imports and the
-    demo take thousands in one update)."""
-    return counters.reserve(ReferenceCounter.__table__, organisation_id, year, count)
+RUNNING = 0  # the counter of a pattern without {year}
 
 
-def next_sequence(organisation_id: int, year: int) -> int:
-    return reserve_block(organisation_id, year)
+def counter_of(pattern: str, year: int) -> int:
+    """Which counter numbers the references of this pattern in this year."""
+    return year if "{year" in pattern else RUNNING
+
+
+def reserve_block(organisation_id: int, pattern: str, year: int, count: int = 1) -> int:
+    """Reserve `count` consecutive numbers for references of the pattern in the organisation's year and return
+    the first (imports and the demo take thousands in one update)."""
+    return counters.reserve(ReferenceCounter.__table__, organisation_id, counter_of(pattern, year), count)
+
+
+def next_sequence(organisation_id: int, pattern: str, year: int) -> int:
+    return reserve_block(organisation_id, pattern, year)
 
 
 def format_reference(pattern: str, year: int, seq: int) -> str:

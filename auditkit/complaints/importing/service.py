@@ -270,10 +270,11 @@ def _write(actor: Actor, organisation: Organisation, rules: RowRules, spool: Sor
     """Pass 2: references reserved per year, then complaints and their receive events in batches in the order
     received. Each batch is made ready (due dates, references, values converted), on PostgreSQL in a worker
     thread ahead of its writing (`made_ahead`, see the module); this thread gives it its ids and writes it."""
-    following = {year: count(reserve_block(organisation.id, year, number)) for year, number in sorted(years.items())}
+    pattern = rules.settings.pattern
+    following = {year: count(reserve_block(organisation.id, pattern, year, number))
+                 for year, number in sorted(years.items())}
     connection = db.session.connection()
     dialect, table, zone = connection.dialect, Complaint.__table__, organisation.timezone
-    pattern = rules.settings.pattern
     data = {channel: {"channel": channel, "source": "import", "file": file_name} for channel in CHANNELS}
     now, received = utcnow(), Status.RECEIVED.value
     shared = {"organisation_id": organisation.id, "status": received, "created_at": now, "updated_at": now,
