@@ -367,6 +367,8 @@ def test_a_pdf_is_attached_listed_and_downloaded(client, as_handler, handler, ma
     viewer = bearer(make.member(org, Role.VIEWER), org)
     assert [a["filename"] for a in client.get(f"{API}/{complaint.id}/attachments", headers=viewer).get_json()] == [
         "r•••••"]
+    seen = client.get(f"{API}/{complaint.id}/events", headers=viewer).get_json()[-1]["data"]
+    assert seen == {"filename": "r•••••", "size": len(PDF)}  # a file name can name the complainant
     error_of(client.get(f"{API}/{complaint.id}/attachments/{row.id}", headers=viewer), 403, "forbidden")
     error_of(upload(client, viewer, complaint.id, PDF, "again.pdf"), 403, "forbidden")
     other = receive(org)  # the attachment through another complaint's URL

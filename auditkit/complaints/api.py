@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from auditkit.complaints import attachments, lifecycle
 from auditkit.complaints.intake import NewComplaint, receive_complaint
-from auditkit.complaints.masking import mask_text, personal_data
+from auditkit.complaints.masking import event_data, mask_text, personal_data
 from auditkit.complaints.metric_specs import overdue_now
 from auditkit.complaints.models import Complaint, ComplaintEvent
 from auditkit.complaints.portal_models import ComplaintAttachment
@@ -151,11 +151,13 @@ class Events(MethodView):
     @requires("complaint.view")
     @blp.response(200, EventSchema(many=True))
     def get(self, complaint_id: int):
-        """The timeline, oldest first: each step with who, when, the clause it evidences and what it recorded."""
+        """The timeline, oldest first: each step with who, when, the clause it evidences and what it recorded
+        (attachments' file names masked for roles that do not handle complaints)."""
         actor = current_actor()
         complaint = load_for(actor, Complaint, complaint_id, "complaint.view")
-        return db.session.execute(scoped(actor, ComplaintEvent).where(
-            ComplaintEvent.complaint_id == complaint.id).order_by(ComplaintEvent.id)).scalars().all()
+        events = db.session.execute(scoped(actor, ComplaintEvent).where(
+            ComplaintEvent.complaint_id == complaint.id).order_by(ComplaintEvent.id)).scalars()
+        return [Shown(event, data=event_data(event.data, actor)) for event in events]
 
 
 # The lifecycle -------------------------------------------------------------------------------------------

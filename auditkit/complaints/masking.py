@@ -1,5 +1,5 @@
 """Complainants' personal data for people who do not handle complaints: consultants, auditors and viewers
-see it masked, on pages and in exports alike."""
+see it masked, on pages, in the timeline and in exports alike."""
 
 from __future__ import annotations
 
@@ -36,3 +36,15 @@ def personal_data(complaint, actor: Actor) -> dict[str, str | None]:
     visible = actor.can("complaint.view_personal")
     return {field: getattr(complaint, field) if visible else mask(getattr(complaint, field))
             for field, mask in MASKS.items()}
+
+
+# What a timeline event's data may hold of the complainant's: an attachment's file name ("Ali_Rezaei.pdf").
+EVENT_MASKS = {"filename": mask_text}
+
+
+def event_data(data: dict | None, actor: Actor) -> dict:
+    """A timeline event's data as this actor may see it."""
+    data = data or {}
+    if actor.can("complaint.view_personal") or not EVENT_MASKS.keys() & data.keys():
+        return data
+    return {key: EVENT_MASKS[key](value) if key in EVENT_MASKS else value for key, value in data.items()}
