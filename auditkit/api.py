@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_smorest import Api
+from marshmallow import Schema, fields
 
 from auditkit.accounts.tokens import actor_for_token
 from auditkit.core.errors import error_response
@@ -16,7 +17,21 @@ API_PREFIX = "/api/v1"
 _OPEN_PATHS = frozenset({f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs"})
 
 
+class ErrorDetailSchema(Schema):
+    status = fields.Int()
+    code = fields.Str(metadata={"description": "Such as conflict, validation_failed, not_found, forbidden."})
+    message = fields.Str(metadata={"description": "In the language of the token's member."})
+    fields_ = fields.Dict(data_key="fields", metadata={"description": "Field name -> its messages."})
+
+
+class ErrorSchema(Schema):
+    """Every error's one shape (core.errors), for the responses an operation declares besides its own."""
+
+    error = fields.Nested(ErrorDetailSchema)
+
+
 class AuditKitApi(Api):
+    ERROR_SCHEMA = ErrorSchema  # the documented default error response and the operations' declared ones
     def _register_error_handlers(self) -> None:
         """core.errors answers for every route, HTML or JSON; flask-smorest's own handler would turn
         the HTML pages' errors into JSON."""

@@ -433,6 +433,12 @@ def test_the_openapi_document_has_every_path_and_schema(client):
             "DecideStep", "CommunicateStep", "CloseStep", "EscalateStep", "ReferExternalStep",
             "ReasonStep"} <= set(schemas)
     close = paths[f"{API}/{{complaint_id}}/transitions/close"]["post"]
+    for name in TRANSITIONS:  # a stale version and a refused step are declared, in the one error shape
+        responses = paths[f"{API}/{{complaint_id}}/transitions/{name}"]["post"]["responses"]
+        assert {"200", "409", "422"} <= set(responses), name
+        assert responses["409"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    assert set(schemas["Error"]["properties"]) == {"error"}
+    assert set(schemas["ErrorDetail"]["properties"]) == {"status", "code", "message", "fields"}
     assert close["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/CloseStep")
     attach = paths[f"{API}/{{complaint_id}}/attachments"]["post"]["requestBody"]["content"]
     assert attach["multipart/form-data"]["schema"]["$ref"].endswith("/AttachmentUpload")

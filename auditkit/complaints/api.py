@@ -16,6 +16,7 @@ from marshmallow import Schema
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from auditkit.api import ErrorSchema
 from auditkit.complaints import attachments, lifecycle
 from auditkit.complaints.intake import NewComplaint, receive_complaint
 from auditkit.complaints.masking import event_data, mask_text, personal_data
@@ -184,6 +185,11 @@ def _assess(actor: Actor, complaint: Complaint, **data):
     return lifecycle.assess_complaint(actor, complaint, _organisation(actor), **data)
 
 
+STALE = "The complaint changed since its `version` was read: nothing was written; read it again."
+REFUSED = "A field is missing or wrong (named in `fields`), or the state does not allow the step (the message " \
+    "names the steps that are): nothing was written."
+
+
 def _transition_docs(name: str) -> str:
     transition = TRANSITIONS[name]
     sources = ", ".join(sorted(transition.sources))
@@ -197,6 +203,8 @@ def _transition(name: str, schema: type[Schema], service: Callable) -> None:
         @requires("complaint.transition")
         @blp.arguments(schema, location="json")
         @blp.response(200, StepResultSchema)
+        @blp.alt_response(409, schema=ErrorSchema, description=STALE)
+        @blp.alt_response(422, schema=ErrorSchema, description=REFUSED)
         def post(self, data: dict, complaint_id: int):
             actor = current_actor()
             complaint = load_for(actor, Complaint, complaint_id, "complaint.transition")
@@ -228,6 +236,8 @@ class CloseTransition(MethodView):
     @requires("complaint.transition")
     @blp.arguments(CloseStepSchema, location="json")
     @blp.response(200, CloseResultSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description=STALE)
+    @blp.alt_response(422, schema=ErrorSchema, description=REFUSED)
     def post(self, data: dict, complaint_id: int):
         actor = current_actor()
         complaint = load_for(actor, Complaint, complaint_id, "complaint.transition")
