@@ -39,8 +39,20 @@ def test_a_chart_gives_svg_and_png():
     assert chart.png()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_a_month_with_nothing_to_measure_is_no_bar_not_a_zero():
+    chart = charts.bar_chart(["2026-01", "2026-02", "2026-03"], [80.0, None, 0.0], title="Within target", target=90)
+    axes = chart.figure.axes[0]
+    assert [(round(bar.get_x() + bar.get_width() / 2), bar.get_height()) for bar in axes.patches] == [(0, 80), (2, 0)]
+    assert [text.get_text() for text in axes.texts if text.get_text()] == ["–"]  # and the target line's label
+
+
 def test_pareto_and_stacked_charts_draw():
     assert charts.pareto_chart(["账单", "服务", "交付"], [5, 9, 1], title="帕累托").png()[:4] == b"\x89PNG"
+    # What is not drawn one by one is the last bar, so the cumulative line ends at 100% of everything.
+    pareto = charts.pareto_chart(["a", "b"], [2, 6], title="Pareto", rest=("other", 12))
+    bars, share = pareto.figure.axes[0].patches, pareto.figure.axes[1].lines[0]
+    assert [bar.get_height() for bar in bars] == [6, 2, 12]
+    assert list(share.get_ydata()) == [30.0, 40.0, 100.0]
     stacked = charts.stacked_bar_chart(["1", "2"], {"email": [1, 2], "phone": [3, 1]}, title="Channels")
     assert "<svg" in stacked.svg()
 

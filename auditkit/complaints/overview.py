@@ -36,6 +36,7 @@ FIGURE_LABELS = {
 }
 TARGET_PCT = 90  # the line drawn on the within-target charts
 CHARTS = ("volumes", "ack", "resolve", "pareto")
+PARETO_BARS = 12  # categories drawn one by one; the others share a last bar
 
 
 def _window(timezone: str | None) -> metrics.Window:
@@ -85,13 +86,15 @@ def chart(picture: str):
             str(CHANNEL_LABELS.get(channel, channel)): monthly.split[channel]["received"] for channel in channels},
             title=title)
     elif picture == "pareto":
-        top = metrics.compute(organisation, ["by_category"], window)["by_category"][:12]
+        ranked = metrics.compute(organisation, ["by_category"], window)["by_category"]
+        top, rest = ranked[:PARETO_BARS], sum(count for _label, count in ranked[PARETO_BARS:])
         drawn = charts.pareto_chart([label.name if label else _("Uncategorised") for label, _count in top],
-                                      [count for _label, count in top], title=title)
+                                      [count for _label, count in top], title=title,
+                                      rest=(_("All other categories"), rest))
     else:
         key = f"{picture}_within_target_pct"
         monthly = metrics.series(organisation, [key], window)
-        drawn = charts.bar_chart(monthly.months, [value or 0 for value in monthly.values[key]], title=title,
+        drawn = charts.bar_chart(monthly.months, monthly.values[key], title=title,
                                    target=TARGET_PCT, target_label=_("target %(pct)s%%", pct=TARGET_PCT))
     response = Response(drawn.svg(), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, no-cache"  # live figures: the same address, a new picture

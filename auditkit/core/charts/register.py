@@ -9,10 +9,15 @@ from matplotlib.ticker import PercentFormatter
 from .base import PALETTE, Chart, _families, _figure, _labels, shaped
 
 
-def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, target: float | None = None,
+def bar_chart(labels: Sequence[str], values: Sequence[float | None], *, title: str, target: float | None = None,
               target_label: str = "") -> Chart:
+    """Bars by label; a None (nothing to measure that month) is drawn as a dash on the axis, not as a zero."""
     figure, axes = _figure(title)
-    axes.bar(range(len(values)), values, color=PALETTE[0])
+    measured = [index for index, value in enumerate(values) if value is not None]
+    axes.bar(measured, [values[index] for index in measured], color=PALETTE[0])
+    for index in sorted(set(range(len(values))) - set(measured)):
+        axes.annotate("–", (index, 0), ha="center", va="bottom", color=PALETTE[4], fontsize=10)
+    axes.set_xlim(-0.6, len(values) - 0.4)
     if target is not None:
         axes.axhline(target, color=PALETTE[4], linestyle="--", linewidth=1)
         axes.annotate(shaped(target_label), (len(values) - 0.5, target), fontsize=8, color=PALETTE[4],
@@ -33,9 +38,13 @@ def stacked_bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]],
     return Chart(figure)
 
 
-def pareto_chart(labels: Sequence[str], values: Sequence[float], *, title: str) -> Chart:
-    """Bars sorted largest first with the cumulative share as a line (the vital few)."""
+def pareto_chart(labels: Sequence[str], values: Sequence[float], *, title: str,
+                 rest: tuple[str, float] | None = None) -> Chart:
+    """Bars sorted largest first with the cumulative share as a line (the vital few). `rest` (a label and the
+    total of what is not drawn one by one) is the last bar, so the line ends at 100% of everything."""
     pairs = sorted(zip(labels, values, strict=True), key=lambda p: -p[1])
+    if rest is not None and rest[1]:
+        pairs.append(rest)
     labels, values = [p[0] for p in pairs], [p[1] for p in pairs]
     figure, axes = _figure(title)
     axes.bar(range(len(values)), values, color=PALETTE[0])
