@@ -60,3 +60,51 @@ def test_categories_start_from_the_default_tree_and_can_grow(login, manager, org
     assert "Roaming charges" in page
     client.post(f"/o/{org.slug}/complaints/settings/categories", data={"code": "billing", "name": "Again"})
     assert "This code is taken." in client.get(f"/o/{org.slug}/complaints/settings/").get_data(as_text=True)
+
+
+def _category(org, code: str) -> Category:
+    return db.session.execute(select(Category).where(Category.organisation_id == org.id,
+                                                     Category.code == code)).scalar_one()
+
+
+def test_a_category_is_renamed_and_moved_with_its_subcategories_never_under_itself(login, manager, viewer, org):
+    client = login(manager)
+    client.get(f"/o/{org.slug}/complaints/settings/")
+    billing, service, refund = (_category(org, code) for code in ("billing", "service", "billing-refund"))
+    url = f"/o/{org.slug}/complaints/settings/categories"
+    # Billing (with its two subcategories) goes under customer service, renamed.
+    assert client.post(f"{url}/{billing.id}", data={"name": "Charges", "parent_id": str(service.id)}).status_code == 302
+    db.session.expire_all()
+    assert (_category(org, "billing").name, _category(org, "billing").parent_id) == ("Charges", service.id)
+    page = client.get(f"/o/{org.slug}/complaints/settings/").get_data(as_text=True)
+    assert "Category changed." in page
+    # The tree reads depth first: customer service, its own two, then Charges and its two.
+    codes = [code for code in ("service", "service-attitude", "service-delay", "billing", "billing-error",
+                               "billing-refund", "information") if f">{code}</code>" in page]
+    assert sorted(codes, key=lambda code: page.index(f">{code}</code>")) == codes
+    # Never under itself or its own subcategory; a name is needed; nothing changes then.
+    for data, says in (({"name": "Charges", "parent_id": str(refund.id)}, "cannot go under itself"),
+                       ({"name": "Charges", "parent_id": str(billing.id)}, "cannot go under itself"),
+                       ({"name": " ", "parent_id": ""}, "")):
+        client.post(f"{url}/{billing.id}", data=data)
+        db.session.expire_all()
+        assert (_category(org, "billing").name, _category(org, "billing").parent_id) == ("Charges", service.id)
+        if says:
+            assert says in client.get(f"/o/{org.slug}/complaints/settings/").get_data(as_text=True)
+    # Back to the top; a viewer may not change it.
+    assert client.post(f"{url}/{billing.id}", data={"name": "Billing", "parent_id": ""}).status_code == 302
+    db.session.expire_all()
+    assert _category(org, "billing").parent_id is None
+    assert login(viewer).post(f"{url}/{billing.id}", data={"name": "X", "parent_id": ""}).status_code == 403
+
+
+def test_a_new_category_comes_after_its_siblings(login, manager, org):
+    client = login(manager)
+    client.get(f"/o/{org.slug}/complaints/settings/")
+    billing = _category(org, "billing")
+    client.post(f"/o/{org.slug}/complaints/settings/categories", data={
+        "code": "billing-roaming", "name": "Roaming charges", "parent_id": str(billing.id)})
+    page = client.get(f"/o/{org.slug}/complaints/settings/").get_data(as_text=True)
+    order = [page.index(f">{code}</code>") for code in ("billing", "billing-error", "billing-refund",
+                                                        "billing-roaming", "service")]
+    assert order == sorted(order)

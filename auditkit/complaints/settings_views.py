@@ -7,7 +7,6 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
@@ -86,23 +85,23 @@ def settings():
     category_service.ensure_default_categories(organisation.id)
     db.session.commit()
     return render_template("complaints/settings.html", form=form, severities=SEVERITY_ORDER,
-                           categories=_tree(organisation.id), category_form=_category_form(organisation.id),
+                           categories=category_service.category_tree(organisation.id),
+                           category_form=_category_form(organisation.id),
+                           parents=category_service.category_choices(organisation.id, retired=True),
                            confirm=ConfirmForm(), can_edit=actor.can("complaint.settings"),
                            labels_severity=lambda value: str(SEVERITY_LABELS[value])), \
         422 if form.errors or form.form_errors else 200
 
 
-def _tree(organisation_id: int) -> list[tuple[Category, str]]:
-    rows = db.session.execute(select(Category).where(Category.organisation_id == organisation_id)
-                              .order_by(Category.position, Category.id)).scalars().all()
-    names = {c.id: c.name for c in rows}
-    return [(c, names.get(c.parent_id, "")) for c in rows]
+class CategoryChangeForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    parent_id = SelectField(_l("Under"), coerce=str, default="")
 
 
-def _category_form(organisation_id: int, formdata=None) -> CategoryForm:
-    form = CategoryForm(formdata=formdata)
-    form.parent_id.choices = choices([("", "—")] + [(str(i), n) for i, n in
-                                                    category_service.category_choices(organisation_id)])
+def _category_form(organisation_id: int, formdata=None, *, change: bool = False) -> CategoryForm:
+    form = (CategoryChangeForm if change else CategoryForm)(formdata=formdata)
+    form.parent_id.choices = choices([("", "—")] + [(str(i), n) for i, n in category_service.category_choices(
+        organisation_id, retired=change)])  # a retired parent can keep its subcategories
     return form
 
 
@@ -122,6 +121,27 @@ def add_category():
         else:
             db.session.commit()
             flash(_("Category added."), "success")
+    else:
+        flash(" ".join(m for ms in form.errors.values() for m in ms), "danger")
+    return redirect(url_for(".settings"))
+
+
+@bp.route("/categories/<int:category_id>", methods=["POST"])
+@requires("complaint.settings")
+def change_category(category_id: int):
+    """Rename a category or move it under another parent (or to the top)."""
+    category = load_for(current_actor(), Category, category_id, "complaint.settings")
+    form = _category_form(category.organisation_id, request.form, change=True)
+    if form.validate_on_submit():
+        parent = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+        try:
+            category_service.change_category(category, name=form.name.data, parent_id=parent)
+        except ValidationFailed as error:
+            db.session.rollback()
+            flash(" ".join(m for ms in error.fields.values() for m in ms), "danger")
+        else:
+            db.session.commit()
+            flash(_("Category changed."), "success")
     else:
         flash(" ".join(m for ms in form.errors.values() for m in ms), "danger")
     return redirect(url_for(".settings"))
