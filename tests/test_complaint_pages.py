@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from auditkit.complaints.intake import NewComplaint, receive_complaint
-from auditkit.complaints.models import Complaint
+from auditkit.complaints.models import Complaint, ComplaintEvent
 from auditkit.core.security import Role
 from auditkit.extensions import db
 
@@ -84,19 +84,101 @@ def test_a_stale_form_is_refused_and_nothing_is_overwritten(login, handler, org)
     assert client.post(f"{url}/acknowledge", data={"version": "1", "method": "email"}).status_code == 302
     response = client.post(f"{url}/reject", data={"version": "1", "reason": "Not ours"})
     assert response.status_code == 409
-    assert "Someone else changed this record meanwhile" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Someone else changed this complaint while you were working on it, so nothing was saved." in page
+    assert f"{complaint.reference}</span> · Acknowledged" in page  # the complaint page, as it is now
     db.session.expire_all()
     assert db.session.get(Complaint, complaint.id).status == "acknowledged"
+
+
+def _step_form(page: str, name: str) -> str:
+    return re.search(rf'<details[^>]*id="step-{name}".*?</details>', page, re.S).group(0)
+
+
+def test_a_stale_step_keeps_what_was_typed_for_sending_again(login, manager, handler, org):
+    from auditkit.complaints.lifecycle import acknowledge_complaint
+    from tests.conftest import actor_of
+
+    complaint = receive(org)
+    client = login(handler)
+    url = f"/o/{org.slug}/complaints/{complaint.id}"
+    page = client.get(url).get_data(as_text=True)  # the handler opens the page at version 1...
+    assert re.search(r'name="version"[^>]*value="1"', _step_form(page, "reject"))
+    acknowledge_complaint(actor_of(manager, org), complaint, version=1, method="phone")  # ...a manager acts
+    db.session.flush()
+    response = client.post(f"{url}/steps/reject", data={"version": "1", "reason": "Out of scope: a <b>bank</b>"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "What you entered is kept in the form below" in page
+    assert "Acknowledge</strong>" in page and "Text message" not in page  # the timeline as it is now
+    form = _step_form(page, "reject")
+    assert form.startswith('<details class="card mb-2" open')
+    assert "Out of scope: a &lt;b&gt;bank&lt;/b&gt;</textarea>" in form  # typed, kept, escaped
+    assert re.search(r'name="version"[^>]*value="2"', form)
+    again = client.post(f"{url}/steps/reject", data={"version": "2", "reason": "Out of scope"})
+    assert again.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Complaint, complaint.id).status == "rejected"
+
+
+def test_a_stale_step_no_longer_on_offer_shows_what_was_typed(login, manager, handler, org):
+    from auditkit.complaints.lifecycle import acknowledge_complaint
+    from tests.conftest import actor_of
+
+    complaint = receive(org)
+    acknowledge_complaint(actor_of(manager, org), complaint, version=1, method="phone")
+    db.session.flush()
+    response = login(handler).post(f"/o/{org.slug}/complaints/{complaint.id}/steps/acknowledge",
+                                   data={"version": "1", "method": "email", "note": "Called her back at 10"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "“Acknowledge” is not possible any more: the complaint is now Acknowledged." in page
+    unsaved = re.search(r'<dl class="row small mb-0" id="unsaved">.*?</dl>', page, re.S).group(0)
+    assert "Called her back at 10" in unsaved
+    assert 'id="step-acknowledge"' not in page
+    db.session.expire_all()
+    assert [e.kind for e in db.session.get(Complaint, complaint.id).events] == ["receive", "acknowledge"]
+
+
+def test_recording_shows_the_tracking_code_once(login, handler, org):
+    from auditkit.complaints.intake import hash_code
+    from auditkit.core.audit_trail import AuditEntry
+
+    client = login(handler)
+    response = client.post(f"/o/{org.slug}/complaints/new", data={
+        "channel": "phone", "complainant_name": "Reza", "phone": "0912", "description": "Billed twice",
+        "consent": "y"})
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    complaint = db.session.execute(select(Complaint).where(Complaint.organisation_id == org.id)).scalar_one()
+    code = re.search(r'id="tracking-code">([0-9A-F]+)<', page).group(1)
+    assert re.search(rf'id="recorded-reference">{complaint.reference}<', page)
+    assert f"/p/{org.slug}/track?reference={complaint.reference}" in page
+    assert complaint.tracking_code_hash == hash_code(code)  # the code that tracks it on the portal
+    assert code not in client.get(response.location).get_data(as_text=True)  # shown once
+    trail = db.session.execute(select(AuditEntry)).scalars().all()
+    assert trail and not any(code in repr(vars(entry)) for entry in trail)  # never kept as it is
+    with client.session_transaction() as session:
+        assert not any(code in repr(value) for value in session.values())
+    other = receive(org)
+    assert 'id="tracking-code"' not in client.get(f"/o/{org.slug}/complaints/{other.id}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("role", "sees"), [(Role.HANDLER, True), (Role.MANAGER, True), (Role.CONSULTANT, False),
                                             (Role.AUDITOR, False), (Role.VIEWER, False)])
 def test_personal_data_shows_only_to_handlers_and_managers(login, make, org, role, sees):
     complaint = receive(org)
+    # An attachment's file name in the timeline can name the complainant too.
+    db.session.add(ComplaintEvent(organisation_id=org.id, complaint_id=complaint.id, at=datetime.now(UTC),
+                                  actor_label="portal", kind="attachment",
+                                  data={"filename": "Sara_Ahmadi_passport.pdf", "size": 1234}))
+    db.session.commit()
     page = login(make.member(org, role)).get(f"/o/{org.slug}/complaints/{complaint.id}").get_data(as_text=True)
     assert ("sara.ahmadi@example.org" in page) is sees
     assert ("Sara Ahmadi" in page) is sees
     assert ("s•••@example.org" in page) is not sees
+    assert ("Sara_Ahmadi_passport.pdf" in page) is sees
+    assert ("S•••••" in page) is not sees
 
 
 def test_a_script_in_a_description_is_shown_as_text(login, handler, org):
@@ -127,7 +209,8 @@ def test_bulk_assignment(login, manager, handler, org):
     complaints = [receive(org) for _ in range(3)]
     client = login(manager)
     response = client.post(f"/o/{org.slug}/complaints/assign",
-                           data={"ids": [str(c.id) for c in complaints[:2]], "assignee_id": str(handler.id)})
+                           data={"ids": [f"{c.id}:{c.version}" for c in complaints[:2]],
+                                 "assignee_id": str(handler.id)})
     assert response.status_code == 302
     db.session.expire_all()
     assert [db.session.get(Complaint, c.id).assignee_id for c in complaints] == [handler.id, handler.id, None]
@@ -168,6 +251,50 @@ def test_closing_offers_the_survey_link_once(login, handler, org):
     token = re.search(rf"/p/{org.slug}/survey/([A-Za-z0-9_-]+)", page).group(1)
     assert client.get(url).get_data(as_text=True).count("/survey/") == 0  # shown once
     assert client.application.test_client().get(f"/p/{org.slug}/survey/{token}").status_code == 200
+
+
+def _closed_and_answered(org, handler, client, rating: int, comment: str) -> Complaint:
+    from auditkit.complaints.portal_services import answer_survey
+
+    complaint = receive(org, email="")
+    url = f"/o/{org.slug}/complaints/{complaint.id}"
+    for version, (name, data) in enumerate([("assess", {"severity": "low", "complexity": "low", "impact": "low"}),
+                                            ("investigate", {}), ("decide", {"remedy": "Apology", "outcome": "upheld"}),
+                                            ("communicate", {"method": "phone"}), ("close", {"accepted": "yes"})],
+                                           start=1):
+        assert client.post(f"{url}/steps/{name}", data={"version": str(version), **data}).status_code == 302
+    token = re.search(rf"/p/{org.slug}/survey/([A-Za-z0-9_-]+)", client.get(url).get_data(as_text=True)).group(1)
+    db.session.expire_all()  # the requests moved it on
+    answer_survey(org, token, rating=rating, comment=comment)
+    db.session.flush()
+    return complaint
+
+
+@pytest.mark.parametrize(("role", "sees"), [(Role.HANDLER, True), (Role.MANAGER, True), (Role.VIEWER, False),
+                                            (Role.AUDITOR, False)])
+def test_the_survey_answer_shows_on_the_complaint_page(login, make, handler, org, role, sees):
+    complaint = _closed_and_answered(org, handler, login(handler), 4, "Slow at first, then Maryam fixed it")
+    page = login(make.member(org, role)).get(f"/o/{org.slug}/complaints/{complaint.id}").get_data(as_text=True)
+    survey = re.search(r'<section[^>]*id="survey".*?</section>', page, re.S).group(0)
+    assert 'id="survey-rating">4 of 5<' in survey and "Sent on" in survey and "Answered on" in survey
+    assert "Not answered yet" not in survey
+    assert ("Slow at first, then Maryam fixed it" in page) is sees  # the complainant's words: personal data
+    assert ("S••• a• f••••• t••• M••••• f•••• i•" in survey) is not sees
+    assert "rating:" not in page and "Satisfaction:</span>\n            4 of 5" in page  # the timeline's entry
+
+
+def test_a_survey_not_yet_answered_says_so(login, handler, org):
+    client = login(handler)
+    complaint = receive(org, email="")
+    url = f"/o/{org.slug}/complaints/{complaint.id}"
+    assert 'id="survey"' not in client.get(url).get_data(as_text=True)
+    for version, step in enumerate(["assess", "investigate", "decide", "communicate", "close"], start=1):
+        data = {"assess": {"severity": "low", "complexity": "low", "impact": "low"},
+                "decide": {"remedy": "Apology", "outcome": "upheld"}, "communicate": {"method": "phone"},
+                "close": {"accepted": "yes"}}.get(step, {})
+        assert client.post(f"{url}/steps/{step}", data={"version": str(version), **data}).status_code == 302
+    survey = re.search(r'<section[^>]*id="survey".*?</section>', client.get(url).get_data(as_text=True), re.S)
+    assert "Not answered yet" in survey.group(0) and 'id="survey-rating"' not in survey.group(0)
 
 
 def test_attachments_download_for_handlers_only(login, make, handler, org):

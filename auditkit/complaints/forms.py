@@ -132,5 +132,26 @@ STEP_FORMS = {"acknowledge": AcknowledgeForm, "assess": AssessForm, "investigate
 
 
 class AssignForm(FlaskForm):
+    """One complaint, on its page: the version it was shown at comes back, and a stale one is refused."""
+
     assignee_id = SelectField(_l("Assign to"), coerce=str, default="")
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class BulkAssignForm(FlaskForm):
+    """The complaints ticked in the register. Each box's value is "id:version" as the register showed the row,
+    read by `selected_versions`; `back` is the register's query, to return to the same filters and page."""
+
+    assignee_id = SelectField(_l("Assign the selected to"), coerce=str, default="")
+    back = StringField(widget=HiddenInput(), validators=[Length(max=2000)])
+
+
+def selected_versions(values: list[str], limit: int = 500) -> dict[int, int | None]:
+    """The register's ticked boxes, "id:version", as {id: version}; a box without a readable version maps to
+    None, which the assignment refuses as stale rather than assign unseen."""
+    selected: dict[int, int | None] = {}
+    for value in values[:limit]:
+        id_, _sep, version = value.partition(":")
+        if id_.strip().isdigit():
+            selected[int(id_)] = int(version) if version.strip().isdigit() else None
+    return selected
