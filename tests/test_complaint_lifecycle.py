@@ -13,6 +13,7 @@ from auditkit.complaints import lifecycle
 from auditkit.complaints.clock import Calendar, Duration, due_at
 from auditkit.complaints.intake import NewComplaint, hash_code, receive_complaint
 from auditkit.complaints.models import Complaint, ComplaintEvent
+from auditkit.complaints.settings import settings_of
 from auditkit.complaints.states import Status
 from auditkit.core.errors import Conflict, Forbidden, ValidationFailed
 from auditkit.core.security import Role
@@ -214,3 +215,150 @@ def test_references_stay_unique_when_many_submit_at_once(app):
         events = db.session.execute(select(ComplaintEvent).where(
             ComplaintEvent.organisation_id == organisation_id)).scalars().all()
         assert len(events) == threads * per_thread
+
+
+# Going back into handling: reopening and escalation -----------------------------------------------------------
+
+def _closed_long_ago(org, actor, *, answered: bool = True) -> Complaint:
+    """A complaint received 60 days ago, its decision told and the complaint closed (its first clock long
+    run out), with the survey answered."""
+    from auditkit.complaints.portal_services import answer_survey
+
+    complaint = receive(org, received_at=datetime.now(UTC) - timedelta(days=60))
+    lifecycle.acknowledge_complaint(actor, complaint, version=complaint.version, method="email",
+                                    at=complaint.received_at + timedelta(hours=2))
+    lifecycle.assess_complaint(actor, complaint, org, version=complaint.version, severity="low",
+                               safety_implication=False, complexity="low", impact="low")
+    lifecycle.investigate_complaint(actor, complaint, version=complaint.version)
+    lifecycle.decide_response(actor, complaint, version=complaint.version, remedy="Refund", outcome="upheld")
+    lifecycle.communicate_decision(actor, complaint, version=complaint.version, method="letter",
+                                   at=complaint.received_at + timedelta(days=10))
+    _event, token = lifecycle.close_complaint(actor, complaint, version=complaint.version, accepted=True)
+    if answered:
+        answer_survey(org, token, rating=2, comment="Slow.")
+    return complaint
+
+
+def _events(complaint: Complaint) -> list[ComplaintEvent]:
+    return list(db.session.execute(select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id)
+                                   .order_by(ComplaintEvent.id)).scalars())
+
+
+def _figures(org, now: datetime) -> dict:
+    from auditkit.complaints import metrics
+
+    window = metrics.Window(datetime.now(UTC) - timedelta(days=90), datetime.now(UTC) + timedelta(days=1))
+    return metrics.compute(org, ["open", "closed", "overdue", "resolve_within_target_pct",
+                                 "decision_communicated_pct", "survey_response_pct", "satisfaction_avg"], window,
+                           now=now)
+
+
+def test_a_reopened_complaint_runs_a_new_response_clock_and_is_overdue_when_late(org, handler_actor):
+    complaint = _closed_long_ago(org, handler_actor)
+    first_due = complaint.response_due_at
+    kinds_before = [e.kind for e in _events(complaint)]
+    event = lifecycle.reopen_complaint(handler_actor, complaint, version=complaint.version, reason="New evidence")
+    db.session.flush()
+    settings = settings_of(org)
+    due = due_at(event.at, settings.target("low", "respond"), settings.calendar)
+    assert complaint.response_due_at == due and due > datetime.now(UTC) > first_due
+    assert (complaint.status, complaint.reopen_count) == (Status.UNDER_INVESTIGATION, 1)
+    for name in lifecycle.HANDLED_AGAIN:
+        assert getattr(complaint, name) is None, name
+    assert complaint.acknowledged_at is not None and complaint.severity == "low"  # not asked again
+    # The timeline keeps the earlier decision, its communication, the closure and the survey.
+    assert [e.kind for e in _events(complaint)] == [*kinds_before, "reopen"]
+    earlier = {e.kind: e.data for e in _events(complaint)}
+    assert earlier["decide"]["outcome"] == "upheld" and earlier["close"]["accepted"] is True
+    assert earlier["survey"] == {"rating": 2}
+    # Open, and overdue once its new clock has run out: not before.
+    now = datetime.now(UTC)
+    figures = _figures(org, now)
+    assert (figures["open"], figures["closed"], figures["overdue"]) == (1, 0, 0)
+    assert figures["decision_communicated_pct"] is None and figures["survey_response_pct"] is None
+    late = _figures(org, due + timedelta(hours=1))
+    assert late["overdue"] == 1 and late["resolve_within_target_pct"] == 0.0
+
+
+def test_a_reopened_complaint_is_decided_told_and_closed_again_with_a_new_survey(org, handler_actor):
+    from auditkit.complaints.portal_services import answer_survey, survey_complaint
+
+    complaint = _closed_long_ago(org, handler_actor)
+    lifecycle.reopen_complaint(handler_actor, complaint, version=complaint.version, reason="New evidence")
+    lifecycle.decide_response(handler_actor, complaint, version=complaint.version, remedy="Replace it",
+                              outcome="partly_upheld")
+    lifecycle.communicate_decision(handler_actor, complaint, version=complaint.version, method="email")
+    _event, token = lifecycle.close_complaint(handler_actor, complaint, version=complaint.version, accepted=True)
+    assert complaint.survey_token_hash == hash_code(token) and complaint.survey_answered_at is None
+    assert survey_complaint(org, token).id == complaint.id
+    answer_survey(org, token, rating=5, comment="Sorted in the end.")
+    assert (complaint.satisfaction_rating, complaint.outcome) == (5, "partly_upheld")
+    assert [e.data["rating"] for e in _events(complaint) if e.kind == "survey"] == [2, 5]
+    figures = _figures(org, datetime.now(UTC))
+    assert (figures["open"], figures["closed"], figures["overdue"]) == (0, 1, 0)
+    assert (figures["resolve_within_target_pct"], figures["survey_response_pct"], figures["satisfaction_avg"]) == (
+        100.0, 100.0, 5.0)
+
+
+def test_escalation_after_the_decision_was_told_runs_a_new_clock_and_before_it_keeps_the_first(org,
+                                                                                               handler_actor):
+    complaint = receive(org, received_at=datetime.now(UTC) - timedelta(days=60))
+    lifecycle.assess_complaint(handler_actor, complaint, org, version=complaint.version, severity="high",
+                               safety_implication=False, complexity="low", impact="low")
+    first_due = complaint.response_due_at
+    lifecycle.investigate_complaint(handler_actor, complaint, version=complaint.version)
+    lifecycle.decide_response(handler_actor, complaint, version=complaint.version, remedy="Refund",
+                              outcome="not_upheld")
+    # Escalated before the decision was told: the decision is reconsidered, the first clock runs on.
+    lifecycle.escalate_complaint(handler_actor, complaint, version=complaint.version, reason="Check it again")
+    assert (complaint.decided_at, complaint.outcome, complaint.response_due_at) == (None, None, first_due)
+    lifecycle.decide_response(handler_actor, complaint, version=complaint.version, remedy="Refund",
+                              outcome="not_upheld")
+    lifecycle.communicate_decision(handler_actor, complaint, version=complaint.version, method="phone")
+    # The complainant does not accept it: escalated after it was told, the complaint runs a new clock.
+    event = lifecycle.escalate_complaint(handler_actor, complaint, version=complaint.version,
+                                         reason="Not accepted", escalated_to="Head of customer care")
+    settings = settings_of(org)
+    assert complaint.response_due_at == due_at(event.at, settings.target("high", "respond"), settings.calendar)
+    assert (complaint.communicated_at, complaint.decided_at, complaint.escalation_level) == (None, None, 2)
+    assert event.data == {"reason": "Not accepted", "escalated_to": "Head of customer care", "level": 2}
+    assert [e.kind for e in _events(complaint)].count("communicate") == 1
+
+
+def test_a_refused_escalation_changes_nothing(org, handler_actor):
+    complaint = receive(org)
+    lifecycle.assess_complaint(handler_actor, complaint, org, version=complaint.version, severity="low",
+                               safety_implication=False, complexity="low", impact="low")
+    with pytest.raises(ValidationFailed):
+        lifecycle.escalate_complaint(handler_actor, complaint, version=complaint.version, reason=" ")
+    assert complaint.escalation_level == 0
+
+
+def test_reopening_and_escalating_keep_the_day_tallies_and_the_figures_in_step(make, monkeypatch):
+    from auditkit.complaints import metrics, tallies
+    from auditkit.complaints.portal_services import answer_survey
+    from tests.test_complaint_metrics import ALL_KEYS, build_register
+    from tests.test_complaint_tallies import assert_in_step, from_the_complaints
+
+    register = build_register(make)
+    organisation, complaints = register.organisation, register.complaints
+    actor = actor_of(make.member(organisation, Role.HANDLER), organisation)
+    c1, c6, c18 = complaints["c1"], complaints["c6"], complaints["c18"]  # closed and rated; told; closed, rated
+    lifecycle.reopen_complaint(actor, c1, version=c1.version, reason="The router failed again.")
+    lifecycle.escalate_complaint(actor, c6, version=c6.version, reason="Not accepted")
+    lifecycle.reopen_complaint(actor, c18, version=c18.version, reason="New evidence")
+    lifecycle.decide_response(actor, c18, version=c18.version, remedy="Replace it", outcome="upheld")
+    lifecycle.communicate_decision(actor, c18, version=c18.version, method="email")
+    _event, token = lifecycle.close_complaint(actor, c18, version=c18.version, accepted=True)
+    answer_survey(organisation, token, rating=3, comment="")
+    db.session.flush()
+    assert tallies.complete(db.session.connection(), organisation)
+    assert_in_step(organisation.id)
+    now = datetime.now(UTC)
+    window = metrics.Window(datetime(2025, 1, 1, tzinfo=UTC), now + timedelta(days=1))
+    for moment in (now, c1.response_due_at + timedelta(hours=1)):
+        assert metrics.compute(organisation, ALL_KEYS, window, now=moment) == from_the_complaints(
+            monkeypatch, organisation, ALL_KEYS, window, now=moment)
+    late = metrics.compute(organisation, ["open", "overdue"], window, now=c1.response_due_at + timedelta(hours=1))
+    on_time = metrics.compute(organisation, ["open", "overdue"], window, now=now)
+    assert late["open"] == on_time["open"] and late["overdue"] >= on_time["overdue"] + 2  # c1 and c6 now late too

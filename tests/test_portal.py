@@ -165,7 +165,8 @@ def test_missing_description_consent_and_contact_are_named_and_nothing_is_writte
     assert "Tick the box" in html and "at least one way to reach you" in html
     assert 'value="Ali Rezaei"' in html  # what they typed stays
     assert count(Complaint, organisation_id=org.id) == 0 and count(ComplaintAttachment) == 0
-    assert count(PortalSubmission) == 0 and stored_files(uploads_folder) == []
+    assert stored_files(uploads_folder) == []
+    assert count(PortalSubmission) == 1  # only the post's count for the throttle
     # The refused attempt used no reference number.
     reference, _code, _html = receipt(client, submit(client, org))
     assert reference.endswith("-000001")
@@ -277,7 +278,8 @@ def test_a_filled_honeypot_creates_nothing(client, org, uploads_folder):
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "could not be accepted" in html and "reference" not in html.lower().split("<main", 1)[1]
-    assert count(Complaint, organisation_id=org.id) == 0 and count(PortalSubmission) == 0
+    assert count(Complaint, organisation_id=org.id) == 0 and count(ComplaintAttachment) == 0
+    assert count(PortalSubmission) == 1  # only the post's count for the throttle
     assert stored_files(uploads_folder) == []
 
 
@@ -294,6 +296,35 @@ def test_more_than_five_complaints_in_ten_minutes_from_one_address_get_429(clien
     # The address itself is not stored, only a keyed hash of it.
     clients = db.session.execute(select(PortalSubmission.client)).scalars().all()
     assert clients and not any("198.51.100" in c for c in clients)
+
+
+def test_every_post_of_the_form_counts_towards_the_throttle_whatever_becomes_of_it(app, client, org,
+                                                                                   uploads_folder, monkeypatch):
+    monkeypatch.setitem(app.config, "PORTAL_COMPLAINTS_PER_WINDOW", 8)
+    bot = "198.51.100.66"
+    answers = [submit(client, org, address=bot, description="").status_code for _ in range(3)]  # invalid
+    answers += [submit(client, org, address=bot, website="http://spam.example",
+                       attachments=[(io.BytesIO(PDF), "a.pdf")]).status_code for _ in range(3)]  # honeypot
+    big = b"%PDF-1.7\n" + bytes(30 * MB)
+    answers.append(submit(client, org, address=bot, attachments=[(io.BytesIO(big), "scan.pdf")]).status_code)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    answers.append(submit(client, org, address=bot).status_code)  # no token: the form had expired
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    assert answers == [422, 422, 422, 400, 400, 400, 413, 400]
+    ninth = submit(client, org, address=bot)  # a good one now, as after eight good ones
+    assert ninth.status_code == 429 and 0 < int(ninth.headers["Retry-After"]) <= 600
+    assert "try again in 10 minutes" in ninth.get_data(as_text=True)
+    # Over the limit, even a body over the size limit is answered 429: it is refused before it is read.
+    assert submit(client, org, address=bot, attachments=[(io.BytesIO(big), "scan.pdf")]).status_code == 429
+    assert count(PortalSubmission) == 8  # the posts refused for the throttle do not count
+    assert count(Complaint, organisation_id=org.id) == 0 and stored_files(uploads_folder) == []
+    assert submit(client, org, address="198.51.100.67").status_code == 302  # another address goes on
+
+
+def test_the_wait_page_speaks_the_portals_language(app, client, org, monkeypatch):
+    monkeypatch.setitem(app.config, "PORTAL_COMPLAINTS_PER_WINDOW", 0)
+    refused = submit(client, org, lang="fa")
+    assert refused.status_code == 429 and 'dir="rtl"' in refused.get_data(as_text=True)
 
 
 # Status look-up -------------------------------------------------------------------------------------------
@@ -325,6 +356,34 @@ def test_a_wrong_pair_gets_one_answer_whether_the_reference_exists_or_not(client
         answers.append((response.status_code, main))
     assert answers[0][0] == 404 and "We found no complaint" in answers[0][1]
     assert answers[0] == answers[1] == answers[2]
+
+
+PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FULL_WIDTH = str.maketrans("0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                           "０１２３４５６７８９－ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ")
+
+
+@pytest.mark.parametrize("digits", [PERSIAN, ARABIC_INDIC, FULL_WIDTH], ids=["persian", "arabic-indic", "full-width"])
+def test_reference_and_code_typed_in_other_digits_are_found(client, org, digits):
+    reference, code, _html = receipt(client, submit(client, org))
+    typed = "\u200f" + reference.translate(digits) + " "  # as pasted from right-to-left text
+    response = client.post(f"/p/{org.slug}/track", data={"reference": typed, "code": code.translate(digits)})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert reference in response.get_data(as_text=True)
+    wrong = client.post(f"/p/{org.slug}/track", data={"reference": typed, "code": "۰۰۰۰۰۰۰۰"})
+    assert wrong.status_code == 404
+
+
+def test_the_date_it_happened_may_be_written_in_persian_digits_but_not_in_a_solar_hijri_year(client, org):
+    reference, _code, _html = receipt(client, submit(client, org, occurred_on="۲۰۲۵-۰۱-۱۵"))
+    assert str(complaint_by(org, reference).occurred_on) == "2025-01-15"
+    reference, _code, _html = receipt(client, submit(client, org, occurred_on="２０２５－０１－１６"))
+    assert str(complaint_by(org, reference).occurred_on) == "2025-01-16"
+    jalali = submit(client, org, lang="fa", occurred_on="۱۴۰۳-۱۰-۲۶")
+    html = jalali.get_data(as_text=True)
+    assert jalali.status_code == 422 and 'href="#occurred_on"' in html
+    assert "هجری شمسی" in html and count(Complaint, organisation_id=org.id) == 2
 
 
 def test_look_ups_are_throttled_per_address(app, client, org, monkeypatch):
@@ -389,6 +448,28 @@ def test_the_survey_can_be_answered_once(client, org, handler):
     assert "already been answered" in client.get(url).get_data(as_text=True)
 
 
+def test_a_reopened_complaint_closed_again_gets_a_survey_that_can_be_answered(client, org, handler):
+    complaint, first = closed_with_survey(client, org, handler)
+    assert client.post(f"/p/{org.slug}/survey/{first}", data={"rating": "2", "comment": "Slow"}).status_code == 200
+    db.session.refresh(complaint)
+    actor = actor_of(handler, org)
+    lifecycle.reopen_complaint(actor, complaint, version=complaint.version, reason="The refund never came")
+    db.session.flush()
+    assert client.get(f"/p/{org.slug}/survey/{first}").status_code == 404  # its survey went with the closure
+    lifecycle.decide_response(actor, complaint, version=complaint.version, remedy="Refund again", outcome="upheld")
+    lifecycle.communicate_decision(actor, complaint, version=complaint.version, method="email")
+    _event, second = lifecycle.close_complaint(actor, complaint, version=complaint.version, accepted=True)
+    db.session.flush()
+    url = f"/p/{org.slug}/survey/{second}"
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="rating"' in page.get_data(as_text=True)
+    answered = client.post(url, data={"rating": "5", "comment": "Sorted"})
+    assert answered.status_code == 200 and "Your answer was recorded" in answered.get_data(as_text=True)
+    db.session.refresh(complaint)
+    assert (complaint.satisfaction_rating, complaint.satisfaction_comment) == (5, "Sorted")
+    assert client.get(f"/p/{org.slug}/survey/{first}").status_code == 404
+
+
 def test_a_survey_needs_a_rating_and_a_valid_link(client, org, other_org, handler):
     complaint, token = closed_with_survey(client, org, handler)
     missing = client.post(f"/p/{org.slug}/survey/{token}", data={"rating": "9", "comment": ""})
@@ -438,6 +519,12 @@ def test_the_acknowledgement_is_mailed_in_the_complainants_language(app, client,
     body = message.get_body().get_content()
     assert reference in body and code in body and f"/p/{org.slug}/track?reference={reference}" in body
     assert re.search("[\u0600-\u06ff]", body)  # written in Persian: the due date's month, at least
+    # The email is the acknowledgement (7.4): recorded as such, by the portal, so it is not left due.
+    complaint = complaint_by(org, reference)
+    assert complaint.status == "acknowledged" and complaint.acknowledged_at is not None
+    acknowledged = complaint.events[-1]
+    assert (acknowledged.kind, acknowledged.data, acknowledged.actor_label, acknowledged.actor_id) == (
+        "acknowledge", {"method": "email"}, "portal", None)
 
 
 def test_a_mail_failure_is_logged_and_the_complaint_stands(app, client, org, monkeypatch, caplog):

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from auditkit.complaints.clock import due_at
 from auditkit.complaints.demo_profiles import Profile
 from auditkit.complaints.intake import hash_code
+from auditkit.complaints.lifecycle import HANDLED_AGAIN
 from auditkit.complaints.models import SEVERITIES, Complaint
 from auditkit.complaints.settings import ComplaintSettings, settings_of
 from auditkit.complaints.states import TRANSITIONS, Status
@@ -89,8 +90,8 @@ class Story:
                 "actor_label": actor.label, "kind": kind, "from_status": from_status, "to_status": to_status,
                 "clause_key": clause, "data": data}
 
-    def due(self, severity: str | None, step: str) -> datetime:
-        return due_at(self.row["received_at"], self.settings.target(severity, step), self.settings.calendar)
+    def due(self, severity: str | None, step: str, start: datetime | None = None) -> datetime:
+        return due_at(start or self.row["received_at"], self.settings.target(severity, step), self.settings.calendar)
 
     def step(self, kind: str, at: datetime, actor: Staff, **data) -> bool:
         if self.ended or at > self.now:
@@ -121,12 +122,16 @@ class Story:
         elif kind == "close":
             row.update(closed_at=at, accepted=data["accepted"], survey_sent_at=at,
                        survey_token_hash=hash_code(secrets.token_urlsafe(24)))
-        elif kind == "escalate":
-            row["escalation_level"] = data["level"]
+        elif kind == "escalate":  # as lifecycle.escalate_complaint: a decision told runs a new clock
+            told = row["communicated_at"] is not None
+            row.update(dict.fromkeys(HANDLED_AGAIN), escalation_level=data["level"])
+            if told:
+                row["response_due_at"] = self.due(row["severity"], "respond", start=at)
         elif kind == "refer_external":
             row["referral"] = dict(data)
-        elif kind == "reopen":
-            row.update(reopen_count=row["reopen_count"] + 1, closed_at=None, accepted=None)
+        elif kind == "reopen":  # as lifecycle.reopen_complaint
+            row.update(dict.fromkeys(HANDLED_AGAIN), reopen_count=row["reopen_count"] + 1,
+                       response_due_at=self.due(row["severity"], "respond", start=at))
         elif kind in ("withdraw", "reject"):
             row["closed_at"] = at
         elif kind == "assign":

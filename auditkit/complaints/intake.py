@@ -3,13 +3,15 @@ and give the complainant a tracking code. Idempotent on external id (imports and
 
 Refuses: no description; no way to reach the complainant (neither email, phone nor address) unless they
 chose to stay anonymous on a channel that allows it; an unknown channel or category; a received time in
-the future; text fields over their length.
+the future; text fields over their length; a received or occurred-on date before 1900 (a Solar Hijri year
+typed as a Gregorian one).
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -31,6 +33,13 @@ from auditkit.orgs.models import Organisation
 LIMITS = {"complainant_name": 200, "complainant_organisation": 200, "phone": 50, "address": 500, "postcode": 20,
           "country": 60, "representative": 200, "product": 200, "description": 20000, "remedy_wanted": 5000,
           "external_id": 100}
+# Persian, Arabic-Indic and full-width digits (and full-width date punctuation) read as ASCII: the one table of
+# the portal's look-ups and dates, the tracking codes and the import.
+DIGITS = str.maketrans({**{chr(ord(zero) + i): str(i) for zero in "۰٠０" for i in range(10)},
+                        "－": "-", "：": ":", "＋": "+"})
+# Dates before this year are refused: such a year is most likely a Solar Hijri (Jalali) one given where a
+# Gregorian date belongs (1403 is 2024-25), which would otherwise be kept six centuries early.
+FIRST_YEAR = 1900
 
 
 @dataclass
@@ -55,8 +64,22 @@ class NewComplaint:
     external_id: str = ""
 
 
+def as_typed(text: str) -> str:
+    """A reference or code as someone typed or pasted it, in the characters it was issued in: full-width letters
+    and punctuation (a Chinese input method's) and Persian, Arabic-Indic and full-width digits become ASCII,
+    and the invisible direction marks and joiners that Persian and Arabic text carries are dropped."""
+    text = unicodedata.normalize("NFKC", text).translate(DIGITS)
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
+
+
 def hash_code(code: str) -> str:
-    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+    """The stored hash of a tracking code or survey token, whatever digits and case it was typed in."""
+    return hashlib.sha256(as_typed(code).upper().encode()).hexdigest()
+
+
+def jalali_year(year: int) -> str:
+    """The refusal of a date in a year before FIRST_YEAR."""
+    return _("The year %(year)d looks like a Solar Hijri (Jalali) year: give Gregorian dates.", year=year)
 
 
 def _clean(data: NewComplaint, organisation: Organisation) -> dict[str, list[str]]:
@@ -84,9 +107,13 @@ def _clean(data: NewComplaint, organisation: Organisation) -> dict[str, list[str
     if data.preferred_language and data.preferred_language not in LOCALES:
         add("preferred_language", _("Choose one of the languages offered."))
     now = utcnow()
-    if data.received_at is not None and data.received_at > now + timedelta(minutes=5):
+    if data.received_at is not None and data.received_at.year < FIRST_YEAR:
+        add("received_at", jalali_year(data.received_at.year))
+    elif data.received_at is not None and data.received_at > now + timedelta(minutes=5):
         add("received_at", _("The time received cannot be in the future."))
-    if data.occurred_on is not None and data.occurred_on > (data.received_at or now).date():
+    if data.occurred_on is not None and data.occurred_on.year < FIRST_YEAR:
+        add("occurred_on", jalali_year(data.occurred_on.year))
+    elif data.occurred_on is not None and data.occurred_on > (data.received_at or now).date():
         add("occurred_on", _("The problem cannot have occurred after the complaint was received."))
     if data.category_id is not None and db.session.execute(select(Category.id).where(
             Category.id == data.category_id, Category.organisation_id == organisation.id,

@@ -7,6 +7,14 @@ meanwhile); a step the current state does not allow (the message lists the steps
 what it must record (acknowledgement method, severity, remedy, how the decision was told, a reason to
 reject, withdraw, escalate or reopen); closing a complaint whose complainant did not accept the decision
 before the internal and external options are used up.
+
+A complaint that goes back into handling (reopened, or escalated) forgets in its current state the decision,
+its communication, the closure and the satisfaction survey (HANDLED_AGAIN), so that these steps can be done
+again and the figures count it as open and undecided meanwhile. A reopened complaint, and one escalated after
+the decision was told, runs a new response clock from that moment on the organisation's targets and calendar:
+it is overdue when late again, and closing it again opens a new survey that can be answered. The timeline
+keeps the earlier steps (their decide, communicate, close and survey events), and the audit trail the earlier
+values (those it redacts, such as the survey's comment, only as changed).
 """
 
 from __future__ import annotations
@@ -41,6 +49,11 @@ CONTACT_METHODS = ("email", "letter", "phone", "sms", "in_person", "portal")
 LEVELS = ("low", "medium", "high")
 OUTCOMES = ("upheld", "partly_upheld", "not_upheld")
 REFERRAL_METHODS = ("facilitative", "advisory", "determinative")
+# The current state of a decision, its communication, the closure and the survey: emptied when the complaint
+# goes back into handling, so that the figures count it as undecided, open and without a survey until the steps
+# are done again (metric_specs: decision_communicated_pct, resolve_*, overdue, closure_*, survey_*, satisf*).
+HANDLED_AGAIN = ("decided_at", "outcome", "communicated_at", "closed_at", "accepted", "survey_token_hash",
+                 "survey_sent_at", "survey_answered_at", "satisfaction_rating", "satisfaction_comment")
 
 
 def _require_text(errors: dict, field: str, value: str | None, message: str) -> str:
@@ -93,6 +106,22 @@ def _raise(errors: dict) -> None:
         raise ValidationFailed(errors)
 
 
+def response_due(complaint: Complaint, organisation: Organisation, start: datetime) -> datetime:
+    """When the response to the complaint is due if its clock starts at `start`: the organisation's target for
+    the complaint's severity (medium until assessed), on its working week."""
+    settings = settings_of(organisation)
+    return due_at(start, settings.target(complaint.severity, "respond"), settings.calendar)
+
+
+def _handle_again(complaint: Complaint, at: datetime, *, new_clock: bool) -> None:
+    """Back into handling at `at` (see the module's docstring), with a new response clock from then if asked."""
+    for name in HANDLED_AGAIN:
+        setattr(complaint, name, None)
+    if new_clock:
+        organisation = db.session.get(Organisation, complaint.organisation_id)
+        complaint.response_due_at = response_due(complaint, organisation, at)
+
+
 def acknowledge_complaint(actor: Actor, complaint: Complaint, *, version: int, method: str,
                           at: datetime | None = None, note: str = "") -> ComplaintEvent:
     _begin(actor, complaint, "acknowledge", version)
@@ -120,8 +149,7 @@ def assess_complaint(actor: Actor, complaint: Complaint, organisation: Organisat
     complaint.complexity, complaint.impact = complexity, impact
     complaint.immediate_action = immediate_action.strip() or None
     complaint.assessed_at = at
-    complaint.response_due_at = due_at(complaint.received_at, settings.target(severity, "respond"),
-                                       settings.calendar)
+    complaint.response_due_at = response_due(complaint, organisation, complaint.received_at)
     if complaint.acknowledged_at is None:
         complaint.ack_due_at = due_at(complaint.received_at, settings.target(severity, "acknowledge"),
                                       settings.calendar)
@@ -176,27 +204,40 @@ def close_complaint(actor: Actor, complaint: Complaint, *, version: int, accepte
     return event, token
 
 
-def _with_reason(actor: Actor, complaint: Complaint, name: str, version: int, reason: str,
-                 message: str, **data) -> ComplaintEvent:
+def _reason(actor: Actor, complaint: Complaint, name: str, version: int, reason: str, message: str) -> str:
     _begin(actor, complaint, name, version)
     errors: dict = {}
     reason = _require_text(errors, "reason", reason, message)
     _raise(errors)
+    return reason
+
+
+def _with_reason(actor: Actor, complaint: Complaint, name: str, version: int, reason: str,
+                 message: str, **data) -> ComplaintEvent:
+    reason = _reason(actor, complaint, name, version, reason, message)
     return _finish(actor, complaint, name, utcnow(), {"reason": reason, **data})
 
 
 def escalate_complaint(actor: Actor, complaint: Complaint, *, version: int, reason: str,
                        escalated_to: str = "") -> ComplaintEvent:
+    """Internal escalation (7.9): back under investigation, at the next level. Escalated from a decision, the
+    complaint forgets it, and from a decision told it runs a new response clock (see the module's docstring)."""
+    reason = _reason(actor, complaint, "escalate", version, reason, _("Say why it is escalated."))
+    at = utcnow()
     complaint.escalation_level += 1
-    return _with_reason(actor, complaint, "escalate", version, reason, _("Say why it is escalated."),
-                        escalated_to=escalated_to.strip(), level=complaint.escalation_level)
+    _handle_again(complaint, at, new_clock=complaint.communicated_at is not None)
+    return _finish(actor, complaint, "escalate", at, {"reason": reason, "escalated_to": escalated_to.strip(),
+                                                       "level": complaint.escalation_level})
 
 
 def reopen_complaint(actor: Actor, complaint: Complaint, *, version: int, reason: str) -> ComplaintEvent:
-    event = _with_reason(actor, complaint, "reopen", version, reason, _("Say why it is reopened."))
+    """Reopen a closed complaint (7.9): back under investigation with a new response clock; its decision,
+    closure and survey are done again (see the module's docstring)."""
+    reason = _reason(actor, complaint, "reopen", version, reason, _("Say why it is reopened."))
+    at = utcnow()
     complaint.reopen_count += 1
-    complaint.closed_at = complaint.accepted = None
-    return event
+    _handle_again(complaint, at, new_clock=True)
+    return _finish(actor, complaint, "reopen", at, {"reason": reason})
 
 
 def withdraw_complaint(actor: Actor, complaint: Complaint, *, version: int, reason: str) -> ComplaintEvent:

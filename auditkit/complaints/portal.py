@@ -7,9 +7,13 @@ Configuration (all optional): PORTAL_COMPLAINTS_PER_WINDOW (5), PORTAL_LOOKUPS_P
 PORTAL_WINDOW_SECONDS (600), PORTAL_ATTACHMENT_MAX_BYTES (10 MB), PORTAL_ATTACHMENTS_MAX_BYTES (25 MB),
 PORTAL_ATTACHMENTS_MAX_COUNT (10).
 
+Every post of the complaint form counts towards its throttle, whatever becomes of it (recorded, refused, a
+filled honeypot, an expired form, files too large): it is counted before its body is read, and a client over
+the limit gets 429 without its body being read at all.
+
 A filled honeypot field (invisible to people and to screen readers) is answered with a plain 400 page and
-records nothing: a bot learns nothing useful, and a person who somehow filled it is told to try again
-rather than shown a receipt for a complaint that does not exist.
+records nothing but the post's count: a bot learns nothing useful, and a person who somehow filled it is told
+to try again rather than shown a receipt for a complaint that does not exist.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from auditkit.complaints import attachments, portal_services
-from auditkit.complaints.intake import NewComplaint
+from auditkit.complaints.intake import DIGITS, NewComplaint
 from auditkit.core.audit_trail import act_as
 from auditkit.core.errors import Conflict, NotFound, ValidationFailed
 from auditkit.core.i18n import LOCALES
@@ -56,8 +60,8 @@ TEXT_FIELDS = ("complainant_name", "complainant_organisation", "email", "phone",
 
 class _DateField(DateField):
     def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
+        try:  # Persian, Arabic-Indic and full-width digits read as the date they write
+            super().process_formdata([value.translate(DIGITS) for value in valuelist])
         except ValueError:
             raise ValueError(_("Enter the date as year, month and day, such as 2026-03-21.")) from None
 
@@ -134,8 +138,14 @@ def _client() -> str:
     return portal_services.client_key(request.remote_addr, current_app.config["SECRET_KEY"])
 
 
+class _Throttled(Exception):
+    def __init__(self, seconds: int):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
 @bp.url_value_preprocessor
-def _bind_portal(_endpoint, values) -> None:
+def _bind_portal(endpoint, values) -> None:
     organisation = portal_services.organisation_by_slug(values.pop("slug"))
     if organisation is None:
         raise NotFound()
@@ -143,6 +153,16 @@ def _bind_portal(_endpoint, values) -> None:
     act_as(None, portal_services.PORTAL_LABEL)
     # Before anything reads the body (the CSRF check does): the attachments' total plus the form itself.
     request.max_content_length = _limits().total + FORM_ALLOWANCE
+    if endpoint == "portal.complaint" and request.method == "POST":
+        _count_complaint_post(organisation)
+
+
+def _count_complaint_post(organisation) -> None:
+    """Count this post of the complaint form, or refuse it (429) when the client is over its limit. Committed at
+    once: the post counts whatever follows, and a refusal rolls back what the view writes."""
+    if seconds := portal_services.admit(organisation, "complaint", _client(), _throttle()):
+        raise _Throttled(seconds)
+    db.session.commit()
 
 
 @bp.url_defaults
@@ -195,6 +215,12 @@ def _too_many(seconds: int, back: str):
                     429, back=back, headers={"Retry-After": str(seconds)})
 
 
+@bp.errorhandler(_Throttled)
+def _throttled(error: _Throttled):
+    with force_locale(_language()):
+        return _too_many(error.seconds, url_for(".complaint"))
+
+
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_error):
     limits = _limits()
@@ -237,20 +263,16 @@ def complaint():
     if not form.is_submitted():
         form.preferred_language.data = str(get_locale())
         return _page("portal_complaint.html", form=form, limits=_limits())
-    if (form.website.data or "").strip():
+    if (form.website.data or "").strip():  # counted already, like every post (_count_complaint_post)
         return _message(_("Your form could not be accepted"),
                         _("Please go back and send the form again."), 400, back=url_for(".complaint"))
-    client = _client()
-    if seconds := portal_services.wait_seconds(organisation, "complaint", client, _throttle()):
-        return _too_many(seconds, url_for(".complaint"))
     form.validate()  # reads what the service cannot (a date it cannot parse); the service decides the rest
     refused = {"occurred_on": list(form.occurred_on.errors)} if form.occurred_on.errors else None
     uploads = _uploads()
     try:
         with attachments.removed_on_error() as written:
             record, code, _files = portal_services.submit_complaint(
-                organisation, _new_complaint(form), uploads, client=client, written=written, limits=_limits(),
-                refused=refused)
+                organisation, _new_complaint(form), uploads, written=written, limits=_limits(), refused=refused)
             db.session.commit()
     except ValidationFailed as error:
         db.session.rollback()
@@ -260,6 +282,7 @@ def complaint():
         return _page("portal_complaint.html", 422, form=form, limits=_limits(), files_dropped=bool(uploads))
     track_url = url_for(".track", reference=record.reference, _external=True)
     mailed = portal_services.send_acknowledgement(organisation, record, code, track_url, config=current_app.config)
+    db.session.commit()  # the acknowledgement, when it was mailed
     session[RECEIPT] = {"organisation": organisation.id, "complaint": record.id, "code": code, "mailed": mailed,
                         "at": int(time.time())}
     return redirect(url_for(".received", **({"lang": request.args["lang"]} if "lang" in request.args else {})))

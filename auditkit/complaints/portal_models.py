@@ -35,9 +35,9 @@ class ComplaintAttachment(OrganisationOwned, CreatedAtMixin, Base):
 
 
 class PortalSubmission(OrganisationOwned, Base):
-    """One use of an organisation's public portal: a complaint sent or a status look-up. The client is a
-    keyed hash of its address (the throttle needs to recognise it, not to know it); rows older than a day
-    are pruned as new ones arrive."""
+    """One use of an organisation's public portal: a post of the complaint form (valid or not) or a status
+    look-up. The client is a keyed hash of its address (the throttle needs to recognise it, not to know it);
+    rows older than a day are pruned as new ones arrive."""
 
     __tablename__ = "portal_submission"
     __audited__ = False  # bookkeeping of the throttle, not organisation data

@@ -4,10 +4,11 @@ its reference and tracking code (7.3), the satisfaction survey after closure (8.
 sent by email (7.4).
 
 Refuses: a complaint without consent to use the data, without any way to reach the complainant, or with any
-refused attachment (then no file is stored); more complaints or look-ups from one address within the window
-than the throttle allows (the caller answers 429); a look-up whose reference and tracking code do not belong
-together (one answer, whether the reference exists or not); an unknown survey link, a survey answered
-before, a rating outside 1 to 5.
+refused attachment (then no file is stored); more posts of the complaint form (whatever became of them) or
+look-ups from one address within the window than the throttle allows (the caller answers 429); a look-up whose
+reference and tracking code do not belong together (one answer, whether the reference exists or not); an
+unknown survey link, a survey answered before, a rating outside 1 to 5. References and tracking codes are
+read in whatever digits they were typed (intake.as_typed).
 """
 
 from __future__ import annotations
@@ -29,13 +30,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from auditkit.complaints import attachments
-from auditkit.complaints.intake import NewComplaint, hash_code, receive_complaint
+from auditkit.complaints.intake import NewComplaint, as_typed, hash_code, receive_complaint
+from auditkit.complaints.lifecycle import acknowledge_complaint
 from auditkit.complaints.models import Complaint, ComplaintEvent
 from auditkit.complaints.portal_models import ComplaintAttachment, PortalSubmission
 from auditkit.complaints.states import Status
 from auditkit.core.db import utcnow
 from auditkit.core.errors import Conflict, NotFound, ValidationFailed
 from auditkit.core.mail import send_mail
+from auditkit.core.security import Actor, Role
 from auditkit.extensions import db
 from auditkit.orgs.models import Organisation
 
@@ -62,7 +65,7 @@ STEP_TEXTS = {
 
 @dataclass(frozen=True)
 class Throttle:
-    complaints: int = 5  # complaints sent per client address and organisation within the window
+    complaints: int = 5  # posts of the complaint form per client address and organisation within the window
     lookups: int = 20  # status look-ups likewise
     window: timedelta = timedelta(minutes=10)
 
@@ -114,6 +117,15 @@ def wait_seconds(organisation: Organisation, kind: str, client: str, throttle: T
     return max(1, math.ceil((oldest + throttle.window - now).total_seconds()))
 
 
+def admit(organisation: Organisation, kind: str, client: str, throttle: Throttle) -> int | None:
+    """Count one use by this client and None; or, when it is over the limit, the seconds to wait (the use
+    refused is not counted, so a client that keeps trying is let in again as its earlier uses expire)."""
+    if seconds := wait_seconds(organisation, kind, client, throttle):
+        return seconds
+    record_use(organisation, kind, client)
+    return None
+
+
 def record_use(organisation: Organisation, kind: str, client: str) -> None:
     now = utcnow()
     db.session.execute(delete(PortalSubmission).where(PortalSubmission.organisation_id == organisation.id,
@@ -123,14 +135,15 @@ def record_use(organisation: Organisation, kind: str, client: str) -> None:
 
 
 def submit_complaint(organisation: Organisation, data: NewComplaint, uploads: list[attachments.Upload], *,
-                     client: str, written: list[str], limits: attachments.Limits = attachments.DEFAULT_LIMITS,
+                     written: list[str], limits: attachments.Limits = attachments.DEFAULT_LIMITS,
                      refused: dict[str, list[str]] | None = None
                      ) -> tuple[Complaint, str, list[ComplaintAttachment]]:
     """Record a complaint sent through the portal with its files; returns it, its tracking code and its
     attachments. Every refusal of every field comes in one ValidationFailed, with `refused` (what the form
     could not even read, such as a date) among them; the complaint may have been flushed by then, so the
     caller rolls back, as after any refusal. Files are written only once everything validated, and their
-    keys go into `written` (see attachments.removed_on_error)."""
+    keys go into `written` (see attachments.removed_on_error). The throttle counted the post before (`admit`,
+    committed on its own, as the post counts whether or not the complaint is recorded)."""
     data.channel = "web_form"
     errors: dict[str, list[str]] = dict(refused or {})
     if not data.consent:
@@ -155,7 +168,7 @@ def submit_complaint(organisation: Organisation, data: NewComplaint, uploads: li
         organisation_id=organisation.id, complaint_id=complaint.id, at=complaint.received_at, actor_id=None,
         actor_label=PORTAL_LABEL, kind="attachment", clause_key="iso10002:2018:7.2",
         data={"filename": row.filename, "size": row.size}) for row in rows)
-    record_use(organisation, "complaint", client)
+    db.session.flush()
     return complaint, code, rows
 
 
@@ -174,18 +187,21 @@ def submitted_complaint(organisation: Organisation, complaint_id: int | None
 def track_complaint(organisation: Organisation, reference: str, code: str, *,
                     client: str) -> TrackedComplaint | None:
     """The complaint's state and dates when reference and tracking code belong together, else None. Every
-    look-up counts towards the throttle, found or not."""
+    look-up counts towards the throttle, found or not. Both may come in Persian, Arabic-Indic or full-width
+    digits; the reference also as stored (a pattern of the organisation's own may hold any character)."""
     record_use(organisation, "track", client)
-    reference, code_hash = reference.strip(), hash_code(code)
-    if not reference or not code.strip():
+    typed, code_hash = as_typed(reference), hash_code(code)
+    if not typed or not as_typed(code):
         return None
-    row = db.session.execute(
+    references = {reference.strip(), reference.strip().upper(), typed, typed.upper()}
+    rows = db.session.execute(
         select(Complaint.reference, Complaint.status, Complaint.received_at, Complaint.acknowledged_at,
                Complaint.communicated_at, Complaint.closed_at, Complaint.response_due_at,
                Complaint.tracking_code_hash)
         .where(Complaint.organisation_id == organisation.id,
-               Complaint.reference.in_({reference, reference.upper()}))).first()
-    if row is None or not hmac.compare_digest(row.tracking_code_hash or "", code_hash):
+               Complaint.reference.in_(references))).all()  # more than one only where references differ in case
+    row = next((r for r in rows if hmac.compare_digest(r.tracking_code_hash or "", code_hash)), None)
+    if row is None:
         return None
     return TrackedComplaint(reference=row.reference, status=Status(row.status), received_at=row.received_at,
                             acknowledged_at=row.acknowledged_at, communicated_at=row.communicated_at,
@@ -260,14 +276,20 @@ def acknowledgement_message(organisation: Organisation, complaint: Complaint, co
 def send_acknowledgement(organisation: Organisation, complaint: Complaint, code: str, track_url: str, *,
                          config: Mapping) -> bool:
     """Email the acknowledgement to the complainant, in their preferred language, when they gave an address
-    and mail is configured. The complaint is recorded already: a failure is logged, never raised."""
+    and mail is configured, and record it as the complaint's acknowledgement (7.4: by email, the portal
+    acting), so that it is not left due. The complaint is recorded already: a failure is logged, never raised,
+    and leaves the acknowledgement to the handlers."""
     if not complaint.email:
         return False
     with force_locale(complaint.preferred_language or str(get_locale())):
         subject, text = acknowledgement_message(organisation, complaint, code, track_url)
     try:
-        return send_mail(complaint.email, subject, text, config=config)
+        sent = send_mail(complaint.email, subject, text, config=config)
     except (OSError, smtplib.SMTPException):
         log.exception("acknowledgement of complaint %s (organisation %s) could not be sent",
                       complaint.reference, organisation.slug)
         return False
+    if sent:
+        acknowledge_complaint(Actor(None, organisation.id, Role.HANDLER, PORTAL_LABEL), complaint,
+                              version=complaint.version, method="email")
+    return sent
