@@ -1,5 +1,6 @@
 """The rules every imported row must pass, and the column mapping: intake's limits and messages, restated
-per row without queries."""
+per row without queries. A value that starts with an apostrophe before =, +, - or @ (how an export keeps a
+spreadsheet from running it: exporting.neutralise) is read without that apostrophe."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from auditkit.complaints.clock import due_at
-from auditkit.complaints.intake import LIMITS
+from auditkit.complaints.intake import DIGITS, FIRST_YEAR, LIMITS, jalali_year
 from auditkit.complaints.models import CHANNELS, Category
 from auditkit.complaints.settings import settings_of
 from auditkit.core.db import utcnow
@@ -39,9 +40,6 @@ BATCH = 5000
 MAX_PROBLEMS = 1000  # listed; all are counted
 RECEIVE_CLAUSE = "iso10002:2018:7.2"
 
-# Persian, Arabic-Indic and full-width digits (and full-width date punctuation) read as ASCII.
-DIGITS = str.maketrans({**{chr(ord(zero) + i): str(i) for zero in "۰٠０" for i in range(10)},
-                        "－": "-", "：": ":", "＋": "+"})
 _TEXT_LIMITS = tuple(LIMITS[name] for name in TEXT_FIELDS)
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SEPARATORS = re.compile(r"[\s\-]+")
@@ -50,6 +48,9 @@ _YES = frozenset({"1", "true", "yes", "y", "x", "بله", "是"})
 _NO = frozenset({"", "0", "false", "no", "n", "خیر", "否"})
 _LANGUAGES = {code.lower().replace("_", "-"): code for code in LOCALES}
 _CONTACT = ("email", "phone", "address")
+# How a text a spreadsheet would run as a formula starts once an export has neutralised it (an apostrophe,
+# then =, +, - or @: exporting.neutralise); the apostrophe is taken off, so an export imports as it was.
+_QUOTED = frozenset({"'=", "'+", "'-", "'@"})
 
 
 
@@ -60,6 +61,11 @@ class Problem:
     field: str | None  # ours
     message: str
 
+
+
+def unquoted(value: str) -> str:
+    """The value without the apostrophe an export put before a formula character (exporting.neutralise)."""
+    return value[1:] if value[:2] in _QUOTED else value
 
 
 def _key(name: str) -> str:
@@ -220,9 +226,12 @@ class RowRules:
             errors.append((None, _("This row has %(values)d values for %(columns)d columns: a value holding the "
                                    "separator needs quotes.", values=count, columns=width)))
         # Every field in FIELDS order, stripped: "" if no column is mapped to it or the row stops short.
+        fields = map(str.strip, self._fields([*values, *self._padding[count:]] if count <= width
+                                             else [*values[:width], ""]))
+        if "'" in "".join(values):  # an apostrophe in the row: only then is each value looked at
+            fields = list(map(unquoted, fields))
         (external_id, received_at, channel, name, organisation, email, phone, address, postcode, country,
-         representative, language, consent, product, category, description, remedy, occurred) = map(
-            str.strip, self._fields([*values, *self._padding[count:]] if count <= width else [*values[:width], ""]))
+         representative, language, consent, product, category, description, remedy, occurred) = fields
         # Persian, Arabic-Indic and full-width digits read as ASCII where digits are expected.
         if not received_at.isascii():
             received_at = received_at.translate(DIGITS)
@@ -293,9 +302,8 @@ class RowRules:
             errors.append(("received_at", _("Write the date and time in ISO 8601, such as 2026-03-01T14:30 or "
                                             "2026-03-01T14:30:00+03:30.")))
             return None
-        if value.year < 1900:
-            errors.append(("received_at", _("The year %(year)d looks like a Solar Hijri (Jalali) year: give "
-                                            "Gregorian dates.", year=value.year)))
+        if value.year < FIRST_YEAR:
+            errors.append(("received_at", jalali_year(value.year)))
             return None
         value = (value if value.tzinfo else value.replace(tzinfo=self.zone)).astimezone(UTC)
         if value > self.latest:
@@ -311,6 +319,9 @@ class RowRules:
             value = date.fromisoformat(text)
         except ValueError:
             errors.append(("occurred_on", _("Write the date as YYYY-MM-DD, such as 2026-03-01.")))
+            return None
+        if value.year < FIRST_YEAR:
+            errors.append(("occurred_on", jalali_year(value.year)))
             return None
         if received is not None and value > received.astimezone(self.zone).date():
             errors.append(("occurred_on", _("The problem cannot have occurred after the complaint was received.")))

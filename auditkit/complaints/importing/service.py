@@ -50,6 +50,7 @@ from sqlalchemy import String, any_, literal, select
 from sqlalchemy.dialects import postgresql
 
 from auditkit.complaints import tallies
+from auditkit.complaints.exporting import neutralise
 from auditkit.complaints.importing.ahead import made_ahead
 from auditkit.complaints.importing.rules import (
     BATCH,
@@ -59,6 +60,7 @@ from auditkit.complaints.importing.rules import (
     Problem,
     RowRules,
     resolve_mapping,
+    unquoted,
 )
 from auditkit.complaints.importing.spool import SortedSpool
 from auditkit.complaints.importing.tables import Table, UnreadableFile, open_table
@@ -169,8 +171,8 @@ def _check(organisation: Organisation, table: Table, rules: RowRules, report: Im
     years: Counter = Counter()
     seen: dict[str, int] = {}
     writer = csv.writer(rejected, delimiter=table.delimiter) if rejected is not None and report.skip_invalid else None
-    if writer:
-        writer.writerow([*table.header, "line", "problems"])
+    if writer:  # their own values, neutralised as an export's: people open this file in a spreadsheet
+        writer.writerow([*map(neutralise, table.header), "line", "problems"])
     pending: list[tuple[int, list[str], str, int]] = []  # line, values, external id, its earlier line or 0
 
     def flush() -> None:
@@ -196,7 +198,8 @@ def _check(organisation: Organisation, table: Table, rules: RowRules, report: Im
                     report.add(Problem(line, rules.column_of.get(name), name, message))
                 if writer:
                     padding = [""] * (len(table.header) - len(values))
-                    writer.writerow([*values, *padding, line, "; ".join(f"{n or '-'}: {m}" for n, m in errors)])
+                    writer.writerow([*map(neutralise, values), *padding, line,
+                                     neutralise("; ".join(f"{n or '-'}: {m}" for n, m in errors))])
             else:
                 valid.append(record)
         spool_valid(valid)
@@ -214,7 +217,7 @@ def _check(organisation: Organisation, table: Table, rules: RowRules, report: Im
     while reading:
         try:
             for line, values in rows:
-                external_id = values[index].strip() if index is not None and index < len(values) else ""
+                external_id = unquoted(values[index].strip()) if index is not None and index < len(values) else ""
                 earlier = seen.setdefault(external_id, line) if external_id else line
                 pending.append((line, values, external_id, 0 if earlier == line else earlier))
                 if len(pending) >= BATCH:
