@@ -250,7 +250,8 @@ def test_every_transition_through_the_api(client, as_handler, handler, org):
         ("decide", {"remedy": "Credit one month", "outcome": "partly_upheld", "root_cause": "Mast fault"}),
         ("communicate", {"method": "phone"}),
         ("refer_external", {"provider": "Telecom ombudsman", "method": "facilitative", "referred_on": today}),
-        ("close", {"accepted": False, "options_exhausted": True}),
+        ("close", {"accepted": False, "options_exhausted": True, "external_outcome": "partly_for_complainant",
+                   "outcome_on": today}),
         ("reopen", {"reason": "The ombudsman asked us to look again"}),
         ("decide", {"remedy": "Credit two months", "outcome": "upheld"}),
         ("communicate", {"method": "letter"}),
@@ -274,7 +275,9 @@ def test_every_transition_through_the_api(client, as_handler, handler, org):
     closed = db.session.get(Complaint, main.id)
     assert (closed.status, closed.accepted, closed.outcome, closed.escalation_level, closed.reopen_count) == (
         "closed", True, "upheld", 1, 1)
-    assert closed.survey_token_hash == hash_code(tokens[-1]) and closed.referral["provider"] == "Telecom ombudsman"
+    assert closed.survey_token_hash == hash_code(tokens[-1]) and closed.referral == {
+        "provider": "Telecom ombudsman", "method": "facilitative", "referred_on": today,
+        "external_outcome": "partly_for_complainant", "outcome_on": today}
     assert "survey_token" not in client.get(f"{API}/{main.id}", headers=as_handler).get_json()
     assert client.get(f"/p/{org.slug}/survey/{tokens[-1]}").status_code == 200
     for complaint, name in ((withdrawn, "withdraw"), (rejected, "reject")):

@@ -163,10 +163,37 @@ def test_a_rejected_decision_keeps_the_complaint_open_until_options_are_used(org
     lifecycle.refer_external(handler_actor, complaint, version=complaint.version, provider="Ombudsman",
                              method="determinative", referred_on=datetime.now(UTC).date())
     assert complaint.status == Status.REFERRED_EXTERNAL and complaint.referral["provider"] == "Ombudsman"
-    lifecycle.close_complaint(handler_actor, complaint, version=complaint.version, accepted=False,
-                              options_exhausted=True)
+    today = datetime.now(UTC).date()
+    # How the external resolution ended (ISO 10003) is needed to close, on a date from the referral to today.
+    for ending, fields in (({}, {"external_outcome", "outcome_on"}),
+                           ({"external_outcome": "lost", "outcome_on": today}, {"external_outcome"}),
+                           ({"external_outcome": "for_organisation", "outcome_on": today + timedelta(days=1)},
+                            {"outcome_on"}),
+                           ({"external_outcome": "for_organisation", "outcome_on": today - timedelta(days=1)},
+                            {"outcome_on"}),
+                           ({"external_outcome": "for_organisation", "outcome_on": today,
+                             "implemented_on": today + timedelta(days=2)}, {"implemented_on"})):
+        with pytest.raises(ValidationFailed) as refused:
+            lifecycle.close_complaint(handler_actor, complaint, version=complaint.version, accepted=False,
+                                      options_exhausted=True, **ending)
+        assert set(refused.value.fields) == fields, ending
+        assert complaint.status == Status.REFERRED_EXTERNAL and complaint.closed_at is None
+    event, _token = lifecycle.close_complaint(handler_actor, complaint, version=complaint.version, accepted=False,
+                                              options_exhausted=True, external_outcome="for_organisation",
+                                              outcome_on=today, implemented_on=today)
+    assert complaint.referral == {"provider": "Ombudsman", "method": "determinative", "referred_on": today.isoformat(),
+                                  "external_outcome": "for_organisation", "outcome_on": today.isoformat(),
+                                  "implemented_on": today.isoformat()}
+    assert event.data["external_outcome"] == "for_organisation" and event.data["outcome_on"] == today.isoformat()
     lifecycle.reopen_complaint(handler_actor, complaint, version=complaint.version, reason="New evidence")
     assert complaint.status == Status.UNDER_INVESTIGATION and complaint.reopen_count == 1
+    # A complaint never referred has no external outcome to give.
+    lifecycle.decide_response(handler_actor, complaint, version=complaint.version, remedy="Refund", outcome="upheld")
+    lifecycle.communicate_decision(handler_actor, complaint, version=complaint.version, method="email")
+    with pytest.raises(ValidationFailed) as refused:
+        lifecycle.close_complaint(handler_actor, complaint, version=complaint.version, accepted=True,
+                                  external_outcome="settled", outcome_on=today)
+    assert set(refused.value.fields) == {"external_outcome"}
 
 
 def test_reject_and_withdraw_need_a_reason(org, handler_actor):

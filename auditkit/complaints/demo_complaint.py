@@ -101,6 +101,8 @@ class Story:
         at = self.at = max(at, self.at)
         if kind == "escalate":
             data["level"] = row["escalation_level"] + 1
+        if data.get("external_outcome"):  # a referred complaint closes with the outcome of that day
+            data["outcome_on"] = at.astimezone(self.settings.calendar_zone()).date().isoformat()
         if transition is None:
             event = self._event(kind, at, actor, data, None, None, "iso10002:2018:8.3" if kind == "survey" else None)
         else:
@@ -122,6 +124,9 @@ class Story:
         elif kind == "close":
             row.update(closed_at=at, accepted=data["accepted"], survey_sent_at=at,
                        survey_token_hash=hash_code(secrets.token_urlsafe(24)))
+            if data.get("external_outcome"):
+                row["referral"] = {**row["referral"], "external_outcome": data["external_outcome"],
+                                   "outcome_on": data["outcome_on"]}
         elif kind == "escalate":  # as lifecycle.escalate_complaint: a decision told runs a new clock
             told = row["communicated_at"] is not None
             row.update(dict.fromkeys(HANDLED_AGAIN), escalation_level=data["level"])
@@ -329,5 +334,6 @@ class Storyteller:
         s.step("refer_external", referred, self.manager, provider=provider, method=method,
                referred_on=referred.astimezone(self.settings.calendar_zone()).date().isoformat())
         settled = rng.random() < .45
+        ended = "settled" if settled else rng.choices(("for_organisation", "partly_for_complainant"), (3, 1))[0]
         s.step("close", s.at + self.hours(360, 1440), self.manager, accepted=settled, options_exhausted=not settled,
-               note="")
+               note="", external_outcome=ended)

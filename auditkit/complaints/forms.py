@@ -9,7 +9,7 @@ from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectFie
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from auditkit.complaints.lifecycle import CONTACT_METHODS, LEVELS, OUTCOMES, REFERRAL_METHODS
+from auditkit.complaints.lifecycle import CONTACT_METHODS, EXTERNAL_OUTCOMES, LEVELS, OUTCOMES, REFERRAL_METHODS
 from auditkit.complaints.models import CHANNELS, SEVERITIES
 from auditkit.complaints.states import Status
 from auditkit.web.forms import choices
@@ -30,6 +30,10 @@ METHOD_LABELS = {"email": _l("Email"), "letter": _l("Letter"), "phone": _l("Phon
 OUTCOME_LABELS = {"upheld": _l("Upheld"), "partly_upheld": _l("Partly upheld"), "not_upheld": _l("Not upheld")}
 REFERRAL_LABELS = {"facilitative": _l("Facilitative (mediation)"), "advisory": _l("Advisory"),
                    "determinative": _l("Determinative (binding decision)")}
+EXTERNAL_OUTCOME_LABELS = {
+    "settled": _l("Settled by agreement"), "for_complainant": _l("Decided for the complainant"),
+    "partly_for_complainant": _l("Decided partly for the complainant"),
+    "for_organisation": _l("Decided for the organisation"), "withdrawn": _l("Withdrawn by the complainant")}
 
 
 def _options(labels, values, blank=None):
@@ -110,6 +114,15 @@ class CloseForm(StepForm):
                                                     ("unknown", _l("No answer"))]))
     options_exhausted = BooleanField(_l("Internal escalation and external options are used up"))
     note = StringField(_l("Note"), validators=[Length(max=500)])
+    # Shown only for a complaint referred to external dispute resolution (EXTERNAL_FIELDS).
+    external_outcome = SelectField(_l("External outcome"), choices=_options(EXTERNAL_OUTCOME_LABELS,
+                                                                              EXTERNAL_OUTCOMES, blank="—"),
+                                   default="")
+    outcome_on = DateField(_l("Date of the external outcome"), validators=[Optional()])
+    implemented_on = DateField(_l("Carried out by the organisation on"), validators=[Optional()])
+
+
+EXTERNAL_FIELDS = ("external_outcome", "outcome_on", "implemented_on")
 
 
 class ReasonForm(StepForm):

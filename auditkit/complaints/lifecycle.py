@@ -30,7 +30,7 @@ from auditkit.complaints.clock import due_at
 from auditkit.complaints.intake import hash_code
 from auditkit.complaints.models import SEVERITIES, Complaint, ComplaintEvent
 from auditkit.complaints.settings import settings_of
-from auditkit.complaints.states import TRANSITIONS, allowed_from
+from auditkit.complaints.states import TRANSITIONS, Status, allowed_from
 from auditkit.core.db import utcnow
 from auditkit.core.errors import Conflict, ValidationFailed
 from auditkit.core.security import Actor, require
@@ -49,6 +49,8 @@ CONTACT_METHODS = ("email", "letter", "phone", "sms", "in_person", "portal")
 LEVELS = ("low", "medium", "high")
 OUTCOMES = ("upheld", "partly_upheld", "not_upheld")
 REFERRAL_METHODS = ("facilitative", "advisory", "determinative")
+# How external dispute resolution ended (ISO 10003), recorded when a referred complaint is closed.
+EXTERNAL_OUTCOMES = ("settled", "for_complainant", "partly_for_complainant", "for_organisation", "withdrawn")
 # The current state of a decision, its communication, the closure and the survey: emptied when the complaint
 # goes back into handling, so that the figures count it as undecided, open and without a survey until the steps
 # are done again (metric_specs: decision_communicated_pct, resolve_*, overdue, closure_*, survey_*, satisf*).
@@ -188,20 +190,53 @@ def communicate_decision(actor: Actor, complaint: Complaint, *, version: int, me
 
 
 def close_complaint(actor: Actor, complaint: Complaint, *, version: int, accepted: bool | None,
-                    options_exhausted: bool = False, note: str = "") -> tuple[ComplaintEvent, str]:
-    """Close (7.9) and open the satisfaction survey (8.3); returns the event and the survey token."""
+                    options_exhausted: bool = False, note: str = "", external_outcome: str = "",
+                    outcome_on: date | None = None, implemented_on: date | None = None) -> tuple[ComplaintEvent, str]:
+    """Close (7.9) and open the satisfaction survey (8.3); returns the event and the survey token. A complaint
+    referred to external dispute resolution closes with how that ended (ISO 10003): the outcome and its date,
+    and when the organisation carried it out, kept with the referral."""
     _begin(actor, complaint, "close", version)
     if accepted is False and not options_exhausted:
         raise ValidationFailed({"accepted": _(
             "The complainant did not accept the decision: keep the complaint open and offer internal escalation or "
             "external dispute resolution; close it once those options are used up.")})
+    ending = _external_ending(complaint, external_outcome, outcome_on, implemented_on)
     at = utcnow()
     token = secrets.token_urlsafe(24)
     complaint.closed_at, complaint.accepted = at, accepted
     complaint.survey_token_hash, complaint.survey_sent_at = hash_code(token), at
+    if ending:
+        complaint.referral = {**(complaint.referral or {}), **ending}
     event = _finish(actor, complaint, "close", at, {"accepted": accepted, "options_exhausted": options_exhausted,
-                                                    "note": note.strip()})
+                                                    "note": note.strip(), **ending})
     return event, token
+
+
+def _external_ending(complaint: Complaint, outcome: str, outcome_on: date | None,
+                     implemented_on: date | None) -> dict[str, str]:
+    """The external outcome a referred complaint closes with, checked; nothing for any other complaint (which
+    is refused one)."""
+    outcome = (outcome or "").strip()
+    if complaint.status_enum != Status.REFERRED_EXTERNAL:
+        if outcome or outcome_on or implemented_on:
+            raise ValidationFailed({"external_outcome": _(
+                "Only a complaint referred to external dispute resolution has an external outcome.")})
+        return {}
+    errors: dict = {}
+    _choice(errors, "external_outcome", outcome, EXTERNAL_OUTCOMES)
+    today = utcnow().date()
+    referred = date.fromisoformat((complaint.referral or {}).get("referred_on") or "0001-01-01")
+    if outcome_on is None:
+        errors["outcome_on"] = [_("Give the date of the external outcome.")]
+    elif not referred <= outcome_on <= today:
+        errors["outcome_on"] = [_("The date must lie between the referral and today.")]
+    if implemented_on is not None and not (outcome_on or referred) <= implemented_on <= today:
+        errors["implemented_on"] = [_("The date must lie between the external outcome and today.")]
+    _raise(errors)
+    ending = {"external_outcome": outcome, "outcome_on": outcome_on.isoformat()}
+    if implemented_on is not None:
+        ending["implemented_on"] = implemented_on.isoformat()
+    return ending
 
 
 def _reason(actor: Actor, complaint: Complaint, name: str, version: int, reason: str, message: str) -> str:

@@ -9,7 +9,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, post_load, validate
 
 from auditkit.complaints.intake import LIMITS, NewComplaint
-from auditkit.complaints.lifecycle import CONTACT_METHODS, LEVELS, OUTCOMES, REFERRAL_METHODS
+from auditkit.complaints.lifecycle import CONTACT_METHODS, EXTERNAL_OUTCOMES, LEVELS, OUTCOMES, REFERRAL_METHODS
 from auditkit.complaints.models import CHANNELS, SEVERITIES
 from auditkit.complaints.queries import SORTS
 from auditkit.complaints.states import TRANSITIONS, Status
@@ -72,15 +72,17 @@ class ComplaintCreateSchema(Schema):
 class RegisterQuerySchema(Schema):
     status = _choice(STATUSES)
     channel = _choice(CHANNELS)
-    category_id = fields.Int()
+    category_id = fields.Int(metadata={"description": "The category and the categories below it."})
     severity = _choice(SEVERITIES)
     assignee_id = fields.Int()
     unassigned = fields.Bool(load_default=False)
     overdue = fields.Bool(load_default=False, metadata={
         "description": "Only open complaints past their acknowledgement or response due time."})
-    received_from = fields.Date(metadata={"description": "First day received (UTC), inclusive."})
-    received_to = fields.Date(metadata={"description": "Last day received (UTC), inclusive."})
-    q = _text(200, metadata={"description": "Text in the reference or the description."})
+    received_from = fields.Date(metadata={"description": "First day received, in the organisation's time zone, "
+                                                         "inclusive."})
+    received_to = fields.Date(metadata={"description": "Last day received, in the organisation's time zone, "
+                                                       "inclusive."})
+    q = _text(200, metadata={"description": "Text in the reference or the description, matched literally."})
     sort = _choice(SORTS, load_default="newest")
     after = fields.Str(validate=validate.Regexp(CURSOR), metadata={
         "description": "The `next` cursor of the previous page; keep the same filters and sort."})
@@ -221,6 +223,13 @@ class CloseStepSchema(StepSchema):
         "description": "Internal escalation and external options are used up (needed to close when the "
                        "decision was not accepted)."})
     note = _text(500)
+    external_outcome = fields.Str(load_default="", validate=validate.OneOf(("", *EXTERNAL_OUTCOMES)), metadata={
+        "description": "How external dispute resolution ended (ISO 10003): needed to close a referred "
+                       "complaint, refused for any other."})
+    outcome_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "The date of the external outcome (a referred complaint)."})
+    implemented_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "When the organisation carried the external outcome out, if it has."})
 
 
 class ReasonStepSchema(StepSchema):

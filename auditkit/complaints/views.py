@@ -26,6 +26,8 @@ from auditkit.complaints import assignment, lifecycle
 from auditkit.complaints.categories import category_choices, ensure_default_categories
 from auditkit.complaints.forms import (
     CHANNEL_LABELS,
+    EXTERNAL_FIELDS,
+    EXTERNAL_OUTCOME_LABELS,
     LEVEL_LABELS,
     METHOD_LABELS,
     OUTCOME_LABELS,
@@ -111,7 +113,8 @@ def register():
 
 def _labels() -> dict:
     return {"status": STATUS_LABELS, "channel": CHANNEL_LABELS, "severity": SEVERITY_LABELS,
-            "method": METHOD_LABELS, "outcome": OUTCOME_LABELS, "level": LEVEL_LABELS}
+            "method": METHOD_LABELS, "outcome": OUTCOME_LABELS, "level": LEVEL_LABELS,
+            "external_outcome": EXTERNAL_OUTCOME_LABELS}
 
 
 @bp.route("/filters", methods=["POST"])
@@ -233,6 +236,7 @@ def _page(complaint: Complaint, forms: dict | None = None, status: int = 200, *,
                            overdue=db.session.execute(select(Complaint.id).where(
                                Complaint.id == complaint.id, overdue_now(utcnow()))).first() is not None,
                            labels=_labels(), step_labels=lifecycle.STEP_LABELS, refused=refused,
+                           external_fields=EXTERNAL_FIELDS,
                            conflict=conflict, unsaved=unsaved or [],
                            can_assign=can_assign, assign_open=assign_open,
                            backlinks=backlinks.for_record("complaint", complaint.organisation_id, complaint.id)), status
@@ -401,7 +405,8 @@ EVENT_FIELD_LABELS = {
     "findings": _l("Findings"), "accepted": _l("Accepted by the complainant"),
     "options_exhausted": _l("Options used up"), "reason": _l("Reason"), "escalated_to": _l("Escalated to"),
     "level": _l("Level"), "provider": _l("Dispute-resolution provider"), "referred_on": _l("Referred on"),
-    "rating": _l("Satisfaction"),
+    "rating": _l("Satisfaction"), "external_outcome": _l("External outcome"),
+    "outcome_on": _l("Date of the external outcome"), "implemented_on": _l("Carried out by the organisation on"),
 }
 
 
