@@ -31,6 +31,7 @@ from auditkit.complaints.forms import (
     LEVEL_LABELS,
     METHOD_LABELS,
     OUTCOME_LABELS,
+    REFERRAL_LABELS,
     SEVERITY_LABELS,
     STATUS_LABELS,
     STEP_FORMS,
@@ -114,7 +115,7 @@ def register():
 def _labels() -> dict:
     return {"status": STATUS_LABELS, "channel": CHANNEL_LABELS, "severity": SEVERITY_LABELS,
             "method": METHOD_LABELS, "outcome": OUTCOME_LABELS, "level": LEVEL_LABELS,
-            "external_outcome": EXTERNAL_OUTCOME_LABELS}
+            "external_outcome": EXTERNAL_OUTCOME_LABELS, "referral": REFERRAL_LABELS}
 
 
 @bp.route("/filters", methods=["POST"])
