@@ -8,6 +8,8 @@ a category moved under itself or one of its own subcategories.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -79,7 +81,7 @@ def change_category(category: Category, *, name: str, parent_id: int | None) -> 
         rows = _categories(category.organisation_id)
         if parent_id not in {c.id for c in rows}:
             errors["parent_id"] = [_("Choose one of the organisation's categories.")]
-        elif parent_id in subtree(rows, category.id):
+        elif parent_id in subtree(((c.id, c.parent_id) for c in rows), category.id):
             errors["parent_id"] = [_("A category cannot go under itself or one of its own subcategories.")]
     if errors:
         raise ValidationFailed(errors)
@@ -94,17 +96,18 @@ def _last_position(organisation_id: int) -> int:
         Category.organisation_id == organisation_id)).scalar_one() or 0
 
 
-def subtree(rows: list[Category], category_id: int) -> set[int]:
-    """The category's id and those of all its subcategories, at any depth."""
+def subtree(tree: Iterable[tuple[int, int | None]], category_id: int) -> list[int]:
+    """The category's id, then those of all its subcategories at any depth (breadth first), from the tree's
+    (id, parent id) pairs; just the id when it is not in the tree."""
     children: dict[int | None, list[int]] = {}
-    for row in rows:
-        children.setdefault(row.parent_id, []).append(row.id)
-    found, waiting = set(), [category_id]
-    while waiting:
-        current = waiting.pop()
-        if current not in found:
-            found.add(current)
-            waiting.extend(children.get(current, ()))
+    for ident, parent in tree:
+        children.setdefault(parent, []).append(ident)
+    found, seen = [category_id], {category_id}
+    for ident in found:  # grows as it is walked
+        for child in children.get(ident, ()):
+            if child not in seen:  # a cycle in a broken tree ends here
+                seen.add(child)
+                found.append(child)
     return found
 
 

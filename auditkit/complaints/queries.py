@@ -19,6 +19,7 @@ from sqlalchemy import Select, or_, select, tuple_, union_all
 from sqlalchemy.orm import aliased
 
 from auditkit.complaints import metric_specs
+from auditkit.complaints.categories import subtree
 from auditkit.complaints.models import Category, Complaint
 from auditkit.complaints.tallies import day_start, zone_of
 from auditkit.core.db import utcnow
@@ -60,17 +61,8 @@ def literal_pattern(text: str) -> str:
 def with_subcategories(organisation_id: int, category_id: int) -> list[int]:
     """The category and every category below it in the organisation's tree (retired ones too: complaints
     keep them), the category first; just the id when it is not one of the organisation's."""
-    children: dict[int | None, list[int]] = {}
-    for ident, parent in db.session.execute(select(Category.id, Category.parent_id).where(
-            Category.organisation_id == organisation_id)):
-        children.setdefault(parent, []).append(ident)
-    found, seen = [category_id], {category_id}
-    for ident in found:  # grows as it is walked: breadth first
-        for child in children.get(ident, ()):
-            if child not in seen:  # a cycle in a broken tree ends here
-                seen.add(child)
-                found.append(child)
-    return found
+    return subtree(db.session.execute(select(Category.id, Category.parent_id).where(
+        Category.organisation_id == organisation_id)), category_id)
 
 
 def _zone(actor: Actor) -> ZoneInfo:
