@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, or_, select, tuple_, union_all
+from sqlalchemy import Select, literal_column, or_, select, tuple_, union_all
 from sqlalchemy.orm import aliased
 
 from auditkit.complaints import metric_specs
@@ -65,6 +65,14 @@ def with_subcategories(organisation_id: int, category_id: int) -> list[int]:
         Category.organisation_id == organisation_id)), category_id)
 
 
+def _off_index(column):
+    """The column as SQLite's planner will not lead with its index (a unary +, SQLite's way). With a category
+    asked, SQLite (without statistics) may walk the status or channel index instead of the category's, and for
+    a category with few complaints (a subcategory) that walks every closed complaint of the register: 0.9 s at
+    a million, against a few ms along the category's own range."""
+    return literal_column(f"+{Complaint.__tablename__}.{column.key}", type_=column.type)
+
+
 def _zone(actor: Actor) -> ZoneInfo:
     """The organisation's time zone (the session's copy of it, when it has one: no query)."""
     organisation = db.session.get(Organisation, actor.organisation_id)
@@ -86,10 +94,13 @@ def filtered(actor: Actor, f: RegisterFilter, now: datetime | None = None, zone:
     category filter stands for, when the caller has them (else `with_subcategories`)."""
     statement = scoped(actor, Complaint)
     conditions = []
+    status, channel = Complaint.status, Complaint.channel
+    if f.category_id and db.session.get_bind().dialect.name == "sqlite":
+        status, channel = _off_index(status), _off_index(channel)
     if f.status:
-        conditions.append(Complaint.status == f.status)
+        conditions.append(status == f.status)
     if f.channel:
-        conditions.append(Complaint.channel == f.channel)
+        conditions.append(channel == f.channel)
     if f.category_id:
         ids = categories if categories is not None else with_subcategories(actor.organisation_id, f.category_id)
         conditions.append(Complaint.category_id == ids[0] if len(ids) == 1 else Complaint.category_id.in_(ids))

@@ -180,12 +180,14 @@ def _errors_of(form) -> list[str]:
     return [*form.form_errors, *(m for ms in form.errors.values() for m in ms)]
 
 
-def _assign_form(organisation_id: int, complaint: Complaint | None = None) -> AssignForm:
-    """The complaint page's assignment form: as submitted, or (given `complaint`) showing it as it is."""
+def _assign_form(organisation_id: int, complaint: Complaint | None = None, *,
+                 people: dict[int, str] | None = None) -> AssignForm:
+    """The complaint page's assignment form: as submitted, or (given `complaint`) showing it as it is.
+    `people`: the organisation's handlers, when the caller has read them already."""
     form = (AssignForm() if complaint is None else
             AssignForm(formdata=None, version=complaint.version, assignee_id=str(complaint.assignee_id or "")))
     form.assignee_id.choices = choices([("", _("Nobody"))] + [
-        (str(i), n) for i, n in _people(organisation_id).items()])
+        (str(i), n) for i, n in (people if people is not None else _people(organisation_id)).items()])
     return form
 
 
@@ -223,10 +225,10 @@ def _page(complaint: Complaint, forms: dict | None = None, status: int = 200, *,
     for name in steps:
         forms.setdefault(name, STEP_FORMS[name](formdata=None, version=complaint.version))
     can_assign, assign_open = actor.can("complaint.assign"), complaint.status_enum in OPEN
-    assign = assign_form if assign_form is not None else _assign_form(actor.organisation_id, complaint)
+    people = _people(actor.organisation_id)
+    assign = assign_form if assign_form is not None else _assign_form(actor.organisation_id, complaint, people=people)
     if assign_form is not None and not (can_assign and assign_open):
         refused += _errors_of(assign_form)
-    people = _people(actor.organisation_id)
     files = db.session.execute(select(ComplaintAttachment).where(
         ComplaintAttachment.complaint_id == complaint.id).order_by(ComplaintAttachment.id)).scalars().all()
     return render_template("complaints/complaint.html", complaint=complaint, attachments=files,
