@@ -182,6 +182,15 @@ def test_filters_and_keyset_pages(client, as_handler, handler, org, other_org):
     assert ids(f"received_from={day}&received_to={day}") == [old.id]
 
 
+def test_the_due_soon_filter(client, as_handler, org):
+    now = datetime.now(UTC)
+    soon, later = receive(org), receive(org)
+    soon.ack_due_at, later.ack_due_at = now + timedelta(hours=5), now + timedelta(hours=40)
+    db.session.commit()
+    items = client.get(f"{API}?due_soon=true", headers=as_handler).get_json()["items"]
+    assert [item["reference"] for item in items] == [soon.reference]
+
+
 @pytest.mark.parametrize(("query", "field"), [
     ("limit=201", "limit"), ("limit=0", "limit"), ("after=page-two", "after"), ("status=lost", "status"),
     ("received_from=yesterday", "received_from"),

@@ -205,6 +205,25 @@ def test_register_filters_and_keyset_pages(login, handler, org):
     assert old.reference in overdue and overdue.count('name="ids"') == 1
 
 
+def test_the_due_soon_list_holds_what_turns_overdue_within_a_day(login, handler, org):
+    now = datetime.now(UTC)
+    soon_ack, soon_response, later, late, done = (receive(org, description=f"Complaint {n}") for n in range(5))
+    soon_ack.ack_due_at = now + timedelta(hours=3)
+    soon_response.acknowledged_at, soon_response.response_due_at = now, now + timedelta(hours=20)
+    later.ack_due_at = now + timedelta(hours=30)
+    late.ack_due_at = now - timedelta(hours=1)  # overdue already: in the overdue list, not this one
+    done.acknowledged_at, done.communicated_at, done.response_due_at = now, now, now + timedelta(hours=2)
+    for complaint in (later, done, soon_response):
+        complaint.ack_due_at = max(complaint.ack_due_at, now + timedelta(hours=30))
+    db.session.commit()
+    page = login(handler).get(f"/o/{org.slug}/complaints/?due_soon=y").get_data(as_text=True)
+    listed = {c.reference for c in (soon_ack, soon_response, later, late, done) if c.reference in page}
+    assert listed == {soon_ack.reference, soon_response.reference}
+    assert page.count("due soon") == 2 and re.search(r'<input checked[^>]* name="due_soon"', page)
+    everything = login(handler).get(f"/o/{org.slug}/complaints/").get_data(as_text=True)
+    assert everything.count("due soon") == 2 and everything.count(">overdue<") == 1
+
+
 def test_bulk_assignment(login, manager, handler, org):
     complaints = [receive(org) for _ in range(3)]
     client = login(manager)

@@ -53,6 +53,7 @@ class RegisterFilterForm(FlaskForm):
     severity = SelectField(_l("Severity"), choices=_options(SEVERITY_LABELS, SEVERITIES, _l("Any")), default="")
     assignee = SelectField(_l("Assignee"), coerce=str, default="")
     overdue = BooleanField(_l("Overdue only"))
+    due_soon = BooleanField(_l("Due within 24 hours"))
     received_from = DateField(_l("Received from"), validators=[Optional()])
     received_to = DateField(_l("Received to"), validators=[Optional()])
     sort = SelectField(_l("Sort"), choices=lambda: choices([("newest", _l("Newest first")),

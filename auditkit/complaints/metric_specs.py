@@ -11,7 +11,7 @@ keep as a small histogram and an order statistic picked from it is exact on both
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -25,6 +25,7 @@ from sqlalchemy import (
     extract,
     false,
     func,
+    not_,
     or_,
     select,
     text,
@@ -141,6 +142,18 @@ def overdue_now(now: datetime) -> ColumnElement[bool]:
     """Open, with the acknowledgement or the response overdue at `now`: the figure "overdue", and the
     register's overdue filter and badge."""
     return and_(C.status.in_(OPEN_STATUSES), or_(overdue_condition("ack", now), overdue_condition("response", now)))
+
+
+DUE_SOON = timedelta(hours=24)  # the register's "due soon" list: the next due time within a day
+
+
+def due_soon(now: datetime, within: timedelta = DUE_SOON) -> ColumnElement[bool]:
+    """Open, nothing overdue yet at `now`, and the acknowledgement or the response due within `within`: the
+    register's due-soon list and badge, what needs doing before it turns overdue."""
+    end = now + within
+    return and_(C.status.in_(OPEN_STATUSES), not_(overdue_now(now)), or_(
+        and_(C.acknowledged_at.is_(None), C.ack_due_at >= now, C.ack_due_at < end),
+        and_(C.communicated_at.is_(None), C.response_due_at >= now, C.response_due_at < end)))
 
 
 def members(spec: Spec, now: datetime) -> ColumnElement[bool]:

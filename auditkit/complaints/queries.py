@@ -41,6 +41,7 @@ class RegisterFilter:
     assignee_id: int | None = None
     unassigned: bool = False
     overdue: bool = False
+    due_soon: bool = False
     received_from: date | None = None
     received_to: date | None = None
     q: str = ""
@@ -112,6 +113,8 @@ def filtered(actor: Actor, f: RegisterFilter, now: datetime | None = None, zone:
         conditions.append(Complaint.assignee_id == f.assignee_id)
     if f.overdue:
         conditions.append(metric_specs.overdue_now(now or utcnow()))  # the KPI engine's rule
+    if f.due_soon:
+        conditions.append(metric_specs.due_soon(now or utcnow()))
     if f.received_from or f.received_to:
         zone = zone or _zone(actor)  # local days, as the KPI overview's
         first = _start(zone, f.received_from) if f.received_from else None

@@ -16,8 +16,8 @@ from auditkit.core.errors import NotFound, ValidationFailed
 from auditkit.core.security import Actor, load_for, require
 from auditkit.extensions import db
 
-KEPT = ("q", "status", "channel", "category_id", "severity", "assignee", "overdue", "received_from", "received_to",
-        "sort")
+KEPT = ("q", "status", "channel", "category_id", "severity", "assignee", "overdue", "due_soon", "received_from",
+        "received_to", "sort")
 
 
 def saved_filters(actor: Actor) -> list[SavedFilter]:

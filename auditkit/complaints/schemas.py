@@ -78,6 +78,8 @@ class RegisterQuerySchema(Schema):
     unassigned = fields.Bool(load_default=False)
     overdue = fields.Bool(load_default=False, metadata={
         "description": "Only open complaints past their acknowledgement or response due time."})
+    due_soon = fields.Bool(load_default=False, metadata={
+        "description": "Only open complaints not overdue whose acknowledgement or response is due within 24 hours."})
     received_from = fields.Date(metadata={"description": "First day received, in the organisation's time zone, "
                                                          "inclusive."})
     received_to = fields.Date(metadata={"description": "Last day received, in the organisation's time zone, "

@@ -223,6 +223,7 @@ def register_filter(args, actor) -> RegisterFilter:
         severity=args.get("severity") if args.get("severity") in SEVERITIES else None,
         assignee_id=actor.user_id if assignee == "me" else (int(assignee) if assignee.isdigit() else None),
         unassigned=assignee == "none", overdue=args.get("overdue", "") in ("y", "1", "on", "true"),
+        due_soon=args.get("due_soon", "") in ("y", "1", "on", "true"),
         received_from=day("received_from"), received_to=day("received_to"), q=args.get("q", "")[:200],
         sort=args.get("sort") if args.get("sort") in SORTS else "newest")
 

@@ -43,7 +43,7 @@ from auditkit.complaints.forms import (
 )
 from auditkit.complaints.intake import NewComplaint, receive_complaint
 from auditkit.complaints.masking import event_data, mask_text, personal_data
-from auditkit.complaints.metric_specs import overdue_now
+from auditkit.complaints.metric_specs import due_soon, overdue_now
 from auditkit.complaints.models import Complaint
 from auditkit.complaints.portal_models import ComplaintAttachment
 from auditkit.complaints.queries import RegisterFilter, register_page
@@ -78,13 +78,13 @@ def _filter_from(form: RegisterFilterForm, actor) -> RegisterFilter:
         category_id=int(form.category_id.data) if (form.category_id.data or "").isdigit() else None,
         severity=form.severity.data or None,
         assignee_id=actor.user_id if assignee == "me" else (int(assignee) if assignee.isdigit() else None),
-        unassigned=assignee == "none", overdue=bool(form.overdue.data),
+        unassigned=assignee == "none", overdue=bool(form.overdue.data), due_soon=bool(form.due_soon.data),
         received_from=form.received_from.data, received_to=form.received_to.data, q=form.q.data or "",
         sort=form.sort.data or "newest")
 
 
 # What the register's address may hold, to return to after assigning from it: its filters and page.
-REGISTER_ARGS = frozenset(("q", "status", "channel", "category_id", "severity", "assignee", "overdue",
+REGISTER_ARGS = frozenset(("q", "status", "channel", "category_id", "severity", "assignee", "overdue", "due_soon",
                            "received_from", "received_to", "sort", "after"))
 
 
@@ -101,11 +101,12 @@ def register():
     f = _filter_from(form, actor) if form.validate() else RegisterFilter()
     page = register_page(actor, f, after=request.args.get("after"))
     ids = [c.id for c in page.items]
-    overdue = set(db.session.execute(select(Complaint.id).where(Complaint.id.in_(ids),
-                                                                overdue_now(utcnow()))).scalars())
+    now = utcnow()
+    overdue = set(db.session.execute(select(Complaint.id).where(Complaint.id.in_(ids), overdue_now(now))).scalars())
+    soon = set(db.session.execute(select(Complaint.id).where(Complaint.id.in_(ids), due_soon(now))).scalars())
     args = {k: v for k, v in request.args.items() if k != "after"}
     categories = dict(category_choices(actor.organisation_id))
-    return render_template("complaints/register.html", form=form, page=page, overdue=overdue, people=people,
+    return render_template("complaints/register.html", form=form, page=page, overdue=overdue, soon=soon, people=people,
                            categories=categories, saved=saved_filters(actor), confirm=ConfirmForm(),
                            args=args, labels=_labels(),
                            assign_form=BulkAssignForm(formdata=None, back=request.query_string.decode()),
