@@ -4,53 +4,38 @@ complaint taken by phone or in person, the forms for exactly the next allowed st
 Lost updates: every step and assignment form carries the version of what it showed (the register, each ticked
 row's). A stale one changes nothing: on the complaint's page it answers 409 with the page as the complaint is
 now and what the person typed kept in the form (`_stale`); from the register, a message naming the references
-that changed. The tracking code of a complaint recorded here is shown once on its page (`TRACKING_CODE`), to
+that changed. The tracking code of a complaint recorded here is shown once on its page (`complaint_page`), to
 pass on: only its hash is kept.
 """
 
 from __future__ import annotations
 
 import io
-import time
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import StringField
 
-from auditkit.accounts.models import User
-from auditkit.complaints import assignment, lifecycle
+from auditkit.complaints import assignment, complaint_page, lifecycle
 from auditkit.complaints.categories import category_choices, ensure_default_categories
 from auditkit.complaints.forms import (
-    CHANNEL_LABELS,
-    EXTERNAL_FIELDS,
-    EXTERNAL_OUTCOME_LABELS,
-    LEVEL_LABELS,
-    METHOD_LABELS,
-    OUTCOME_LABELS,
-    REFERRAL_LABELS,
-    SEVERITY_LABELS,
-    STATUS_LABELS,
     STEP_FORMS,
-    AssignForm,
     BulkAssignForm,
     NewComplaintForm,
     RegisterFilterForm,
     selected_versions,
 )
 from auditkit.complaints.intake import NewComplaint, receive_complaint
-from auditkit.complaints.masking import event_data, mask_text, personal_data
 from auditkit.complaints.metric_specs import due_soon, overdue_now
 from auditkit.complaints.models import Complaint
 from auditkit.complaints.portal_models import ComplaintAttachment
 from auditkit.complaints.queries import RegisterFilter, register_page
 from auditkit.complaints.saved_filters import delete_filter, save_filter, saved_filters
-from auditkit.complaints.states import OPEN, allowed_from
 from auditkit.complaints.surveys import send_survey
-from auditkit.core import backlinks, storage
+from auditkit.core import storage
 from auditkit.core.db import utcnow
 from auditkit.core.errors import Conflict, NotFound, ValidationFailed
 from auditkit.core.security import current_actor, load_for, requires, scoped
@@ -58,17 +43,6 @@ from auditkit.extensions import db
 from auditkit.web.forms import ConfirmForm, choices, show_errors
 
 bp = Blueprint("complaints", __name__, url_prefix="/o/<slug>/complaints", template_folder="templates")
-
-# The session's note of a complaint just recorded here, with its tracking code: read (and removed) by the
-# complaint's page, which shows the code this once. The database keeps only the code's hash.
-TRACKING_CODE = "recorded_tracking_code"
-TRACKING_CODE_SECONDS = 30 * 60
-
-
-def _people(organisation_id: int) -> dict[int, str]:
-    members = assignment.handlers(organisation_id)
-    users = db.session.execute(select(User).where(User.id.in_([m.user_id for m in members]))).scalars()
-    return {user.id: user.display_name for user in users}
 
 
 def _filter_from(form: RegisterFilterForm, actor) -> RegisterFilter:
@@ -95,7 +69,7 @@ def register():
     form = RegisterFilterForm(request.args)
     form.category_id.choices = choices([("", _("Any"))] + [
         (str(i), n) for i, n in category_choices(actor.organisation_id)])
-    people = _people(actor.organisation_id)
+    people = complaint_page.people_of(actor.organisation_id)
     form.assignee.choices = choices([("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody"))]
                                     + [(str(i), n) for i, n in people.items()])
     f = _filter_from(form, actor) if form.validate() else RegisterFilter()
@@ -108,16 +82,9 @@ def register():
     categories = dict(category_choices(actor.organisation_id))
     return render_template("complaints/register.html", form=form, page=page, overdue=overdue, soon=soon, people=people,
                            categories=categories, saved=saved_filters(actor), confirm=ConfirmForm(),
-                           args=args, labels=_labels(),
+                           args=args, labels=complaint_page.labels(),
                            assign_form=BulkAssignForm(formdata=None, back=request.query_string.decode()),
                            can_assign=actor.can("complaint.assign"))
-
-
-def _labels() -> dict:
-    return {"status": STATUS_LABELS, "channel": CHANNEL_LABELS, "severity": SEVERITY_LABELS,
-            "method": METHOD_LABELS, "outcome": OUTCOME_LABELS, "level": LEVEL_LABELS,
-            "external_outcome": EXTERNAL_OUTCOME_LABELS, "referral": REFERRAL_LABELS}
-
 
 @bp.route("/filters", methods=["POST"])
 @requires("complaint.view")
@@ -170,106 +137,17 @@ def new():
             db.session.commit()
             flash(_("Complaint %(reference)s recorded.", reference=complaint.reference), "success")
             if code:
-                session[TRACKING_CODE] = {"complaint": complaint.id, "code": code, "at": int(time.time())}
+                complaint_page.note_tracking_code(complaint, code)
             return redirect(url_for(".complaint", complaint_id=complaint.id))
     else:
         db.session.commit()  # keeps a default category tree made for this page
     return render_template("complaints/new.html", form=form), 422 if form.errors or form.form_errors else 200
 
-
-def _errors_of(form) -> list[str]:
-    return [*form.form_errors, *(m for ms in form.errors.values() for m in ms)]
-
-
-def _assign_form(organisation_id: int, complaint: Complaint | None = None, *,
-                 people: dict[int, str] | None = None) -> AssignForm:
-    """The complaint page's assignment form: as submitted, or (given `complaint`) showing it as it is.
-    `people`: the organisation's handlers, when the caller has read them already."""
-    form = (AssignForm() if complaint is None else
-            AssignForm(formdata=None, version=complaint.version, assignee_id=str(complaint.assignee_id or "")))
-    form.assignee_id.choices = choices([("", _("Nobody"))] + [
-        (str(i), n) for i, n in (people if people is not None else _people(organisation_id)).items()])
-    return form
-
-
-def _survey(complaint: Complaint, actor) -> dict | None:
-    """The satisfaction survey (8.3) as this actor may see it: the comment is the complainant's own words,
-    personal data, masked for a role that sees the complainant's details masked."""
-    if complaint.survey_sent_at is None and complaint.survey_answered_at is None and \
-            complaint.satisfaction_rating is None:
-        return None
-    comment = complaint.satisfaction_comment
-    return {"sent_at": complaint.survey_sent_at, "answered_at": complaint.survey_answered_at,
-            "rating": complaint.satisfaction_rating,
-            "comment": comment if actor.can("complaint.view_personal") else mask_text(comment)}
-
-
-def _tracking_code(complaint: Complaint) -> str | None:
-    """The tracking code of the complaint just recorded here, once: the note leaves the session as it is read."""
-    note = session.pop(TRACKING_CODE, None)
-    if (isinstance(note, dict) and note.get("complaint") == complaint.id
-            and time.time() - note.get("at", 0) < TRACKING_CODE_SECONDS):
-        return note.get("code")
-    return None
-
-
-def _page(complaint: Complaint, forms: dict | None = None, status: int = 200, *, assign_form: AssignForm | None = None,
-          conflict: str | None = None, unsaved: list | None = None):
-    """The complaint's page. `forms` and `assign_form` are forms as submitted (kept, with their errors); a
-    `conflict` names what was refused as stale (a step's name or "assign") and `unsaved` lists what the person
-    had typed into a step that is no longer on offer."""
-    actor = current_actor()
-    steps = [t.name for t in allowed_from(complaint.status_enum)] if actor.can("complaint.transition") else []
-    forms = forms or {}
-    # A refused step that is not on offer any more (or never was) still says why, above the page.
-    refused = [message for name, form in forms.items() if name not in steps for message in _errors_of(form)]
-    for name in steps:
-        forms.setdefault(name, STEP_FORMS[name](formdata=None, version=complaint.version))
-    can_assign, assign_open = actor.can("complaint.assign"), complaint.status_enum in OPEN
-    people = _people(actor.organisation_id)
-    assign = assign_form if assign_form is not None else _assign_form(actor.organisation_id, complaint, people=people)
-    if assign_form is not None and not (can_assign and assign_open):
-        refused += _errors_of(assign_form)
-    files = db.session.execute(select(ComplaintAttachment).where(
-        ComplaintAttachment.complaint_id == complaint.id).order_by(ComplaintAttachment.id)).scalars().all()
-    return render_template("complaints/complaint.html", complaint=complaint, attachments=files,
-                           personal=personal_data(complaint, actor), survey=_survey(complaint, actor),
-                           tracking_code=_tracking_code(complaint),
-                           steps=steps, forms=forms, assign_form=assign, people=people,
-                           timeline=[(event, event_data(event.data, actor)) for event in complaint.events],
-                           overdue=db.session.execute(select(Complaint.id).where(
-                               Complaint.id == complaint.id, overdue_now(utcnow()))).first() is not None,
-                           labels=_labels(), step_labels=lifecycle.STEP_LABELS, refused=refused,
-                           external_fields=EXTERNAL_FIELDS,
-                           conflict=conflict, unsaved=unsaved or [],
-                           can_assign=can_assign, assign_open=assign_open,
-                           backlinks=backlinks.for_record("complaint", complaint.organisation_id, complaint.id)), status
-
-
-def _stale(found: Complaint, *, step: str | None = None, form=None, assign_form: AssignForm | None = None):
-    """A form sent from an outdated page (someone changed the complaint meanwhile): nothing was saved. The page
-    again, 409, as the complaint is now, with what the person typed kept in their form and its version brought
-    up to date, so that, having read the change, they can send it again on purpose."""
-    db.session.rollback()
-    db.session.refresh(found)
-    submitted = form if form is not None else assign_form
-    submitted.version.data, submitted.version.raw_data = found.version, [str(found.version)]
-    unsaved = []
-    if step is not None and step not in {t.name for t in allowed_from(found.status_enum)}:
-        # The step is not on offer any more: its form is not shown, so its typed text is, to copy from.
-        unsaved = [(f.label.text, f.data) for f in form
-                   if isinstance(f, StringField) and f.name != "csrf_token" and (f.data or "").strip()]
-        form.form_errors.append(_("“%(step)s” is not possible any more: the complaint is now %(status)s.",
-                                  step=lifecycle.STEP_LABELS[step], status=STATUS_LABELS[found.status]))
-    return _page(found, {step: form} if step is not None else None, 409, assign_form=assign_form,
-                 conflict=step or "assign", unsaved=unsaved)
-
-
 @bp.route("/<int:complaint_id>")
 @requires("complaint.view")
 def complaint(complaint_id: int):
     found = load_for(current_actor(), Complaint, complaint_id, "complaint.view")
-    return _page(found)
+    return complaint_page.page(found)
 
 
 def _call_step(name: str, actor, found: Complaint, form) -> str | None:
@@ -309,14 +187,14 @@ def step(complaint_id: int, step: str):
             db.session.rollback()
             show_errors(form, error)
         except (Conflict, StaleDataError):  # a stale version, or a write that raced this one
-            return _stale(found, step=step, form=form)
+            return complaint_page.stale_page(found, step=step, form=form)
         else:
             flash(_("%(step)s: recorded.", step=lifecycle.STEP_LABELS[step]), "success")
             if survey_token:
                 _offer_survey(found, survey_token)
             return redirect(url_for(".complaint", complaint_id=found.id))
     db.session.refresh(found)
-    return _page(found, {step: form}, 422)
+    return complaint_page.page(found, {step: form}, 422)
 
 
 def _offer_survey(found: Complaint, token: str) -> None:
@@ -350,7 +228,7 @@ def _assignee(form) -> int | None:
 def assign(complaint_id: int):
     actor = current_actor()
     found = load_for(actor, Complaint, complaint_id, "complaint.assign")
-    form = _assign_form(actor.organisation_id)
+    form = complaint_page.assign_form_for(actor.organisation_id)
     if form.validate_on_submit():
         try:
             changed = assignment.assign_complaints(actor, [found], _assignee(form),
@@ -360,12 +238,12 @@ def assign(complaint_id: int):
             db.session.rollback()
             show_errors(form, error)
         except (Conflict, StaleDataError):
-            return _stale(found, assign_form=form)
+            return complaint_page.stale_page(found, assign_form=form)
         else:
             flash(_("%(count)d complaint(s) assigned.", count=changed), "success")
             return redirect(url_for(".complaint", complaint_id=found.id))
     db.session.refresh(found)
-    return _page(found, status=422, assign_form=form)
+    return complaint_page.page(found, status=422, assign_form=form)
 
 
 @bp.route("/assign", methods=["POST"])
@@ -375,7 +253,8 @@ def assign_many():
     register was shown, none is assigned and the message names those that changed."""
     actor = current_actor()
     form = BulkAssignForm()
-    form.assignee_id.choices = choices([("", "")] + [(str(i), n) for i, n in _people(actor.organisation_id).items()])
+    people = complaint_page.people_of(actor.organisation_id)
+    form.assignee_id.choices = choices([("", "")] + [(str(i), n) for i, n in people.items()])
     back = url_for(".register", **{key: value for key, value in parse_qsl(form.back.data or "")
                                    if key in REGISTER_ARGS})
     versions = selected_versions(request.form.getlist("ids"))
@@ -384,8 +263,9 @@ def assign_many():
         flash(_("Select the complaints to assign first."), "warning")
         return redirect(back)
     if not form.validate_on_submit():
-        expired = "csrf_token" in form.errors or not _errors_of(form)
-        flash(_("The form had expired. Please submit it again.") if expired else " ".join(_errors_of(form)), "danger")
+        errors = complaint_page.errors_of(form)
+        expired = "csrf_token" in form.errors or not errors
+        flash(_("The form had expired. Please submit it again.") if expired else " ".join(errors), "danger")
         return redirect(back)
     try:
         changed = assignment.assign_complaints(actor, list(found), _assignee(form), versions=versions)
@@ -400,20 +280,6 @@ def assign_many():
         flash(_("%(count)d complaint(s) assigned.", count=changed), "success")
     return redirect(back)
 
-
-EVENT_FIELD_LABELS = {
-    "channel": _l("Channel"), "method": _l("Method"), "note": _l("Note"), "severity": _l("Severity"),
-    "safety_implication": _l("Safety implication"), "complexity": _l("Complexity"), "impact": _l("Impact"),
-    "immediate_action": _l("Immediate action taken"), "notes": _l("Investigation notes"),
-    "remedy": _l("Decided remedy or answer"), "outcome": _l("Outcome"), "root_cause": _l("Root cause"),
-    "findings": _l("Findings"), "accepted": _l("Accepted by the complainant"),
-    "options_exhausted": _l("Options used up"), "reason": _l("Reason"), "escalated_to": _l("Escalated to"),
-    "level": _l("Level"), "provider": _l("Dispute-resolution provider"), "referred_on": _l("Referred on"),
-    "rating": _l("Satisfaction"), "external_outcome": _l("External outcome"),
-    "outcome_on": _l("Date of the external outcome"), "implemented_on": _l("Carried out by the organisation on"),
-}
-
-
 @bp.app_context_processor
 def complaint_context() -> dict:
-    return {"step_field_label": lambda key: str(EVENT_FIELD_LABELS.get(key, key))}
+    return {"step_field_label": complaint_page.step_field_label}
