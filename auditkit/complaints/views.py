@@ -3,9 +3,9 @@ complaint taken by phone or in person, the forms for exactly the next allowed st
 
 Lost updates: every step and assignment form carries the version of what it showed (the register, each ticked
 row's). A stale one changes nothing: on the complaint's page it answers 409 with the page as the complaint is
-now and what the person typed kept in the form (`_stale`); from the register, a message naming the references
-that changed. The tracking code of a complaint recorded here is shown once on its page (`complaint_page`), to
-pass on: only its hash is kept.
+now and what the person typed kept in the form (`complaint_page.stale_page`); from the register, a message
+naming the references that changed. The tracking code of a complaint recorded here is shown once on its page
+(`complaint_page`), to pass on: only its hash is kept.
 """
 
 from __future__ import annotations
