@@ -14,7 +14,7 @@ from auditkit.core.audit_trail import history_for
 from auditkit.core.errors import ValidationFailed
 from auditkit.core.security import system_admin_required
 from auditkit.extensions import db
-from auditkit.web.forms import ConfirmForm, show_errors
+from auditkit.web.forms import ConfirmForm, flash_refusal, show_errors
 
 bp = Blueprint("account_admin", __name__, url_prefix="/admin/users")
 
@@ -83,7 +83,7 @@ def set_active(user_id: int):
         services.set_active(current_user, account, request.form.get("active") == "1")
     except ValidationFailed as error:
         db.session.rollback()
-        flash(" ".join(m for messages in error.fields.values() for m in messages), "danger")
+        flash_refusal(error.fields)
     else:
         db.session.commit()
         flash(_("Account updated."), "success")

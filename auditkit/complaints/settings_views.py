@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,7 +21,7 @@ from auditkit.complaints.settings_services import SettingsChange, update_complai
 from auditkit.core.errors import ValidationFailed
 from auditkit.core.security import current_actor, load_for, requires
 from auditkit.extensions import db
-from auditkit.web.forms import ConfirmForm, choices, show_errors
+from auditkit.web.forms import ConfirmForm, choices, flash_refusal, show_errors
 
 bp = Blueprint("complaint_settings", __name__, url_prefix="/o/<slug>/complaints/settings",
                template_folder="templates")
@@ -110,20 +112,8 @@ def _category_form(organisation_id: int, formdata=None, *, change: bool = False)
 def add_category():
     actor = current_actor()
     form = _category_form(actor.organisation_id, request.form)
-    if form.validate_on_submit():
-        parent = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
-        try:
-            category_service.add_category(actor.organisation_id, code=form.code.data, name=form.name.data,
-                                          parent_id=parent)
-        except ValidationFailed as error:
-            db.session.rollback()
-            flash(" ".join(m for ms in error.fields.values() for m in ms), "danger")
-        else:
-            db.session.commit()
-            flash(_("Category added."), "success")
-    else:
-        flash(" ".join(m for ms in form.errors.values() for m in ms), "danger")
-    return redirect(url_for(".settings"))
+    return _saved(form, lambda parent: category_service.add_category(
+        actor.organisation_id, code=form.code.data, name=form.name.data, parent_id=parent), _("Category added."))
 
 
 @bp.route("/categories/<int:category_id>", methods=["POST"])
@@ -132,18 +122,24 @@ def change_category(category_id: int):
     """Rename a category or move it under another parent (or to the top)."""
     category = load_for(current_actor(), Category, category_id, "complaint.settings")
     form = _category_form(category.organisation_id, request.form, change=True)
-    if form.validate_on_submit():
-        parent = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
-        try:
-            category_service.change_category(category, name=form.name.data, parent_id=parent)
-        except ValidationFailed as error:
-            db.session.rollback()
-            flash(" ".join(m for ms in error.fields.values() for m in ms), "danger")
-        else:
-            db.session.commit()
-            flash(_("Category changed."), "success")
+    return _saved(form, lambda parent: category_service.change_category(
+        category, name=form.name.data, parent_id=parent), _("Category changed."))
+
+
+def _saved(form, save: Callable[[int | None], object], done: str):
+    """A category form sent: `save(parent id)` when the form is valid, then back to the settings, saying what
+    was done or what was refused (nothing written then)."""
+    if not form.validate_on_submit():
+        flash_refusal(form.errors)
+        return redirect(url_for(".settings"))
+    try:
+        save(int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None)
+    except ValidationFailed as error:
+        db.session.rollback()
+        flash_refusal(error.fields)
     else:
-        flash(" ".join(m for ms in form.errors.values() for m in ms), "danger")
+        db.session.commit()
+        flash(done, "success")
     return redirect(url_for(".settings"))
 
 

@@ -40,7 +40,7 @@ from auditkit.core.db import utcnow
 from auditkit.core.errors import Conflict, NotFound, ValidationFailed
 from auditkit.core.security import current_actor, load_for, requires, scoped
 from auditkit.extensions import db
-from auditkit.web.forms import ConfirmForm, choices, show_errors
+from auditkit.web.forms import ConfirmForm, choices, flash_refusal, show_errors
 
 bp = Blueprint("complaints", __name__, url_prefix="/o/<slug>/complaints", template_folder="templates")
 
@@ -97,7 +97,7 @@ def save_current_filter():
         save_filter(actor, request.form.get("name", ""), query)
     except ValidationFailed as error:
         db.session.rollback()
-        flash(" ".join(m for ms in error.fields.values() for m in ms), "danger")
+        flash_refusal(error.fields)
     else:
         db.session.commit()
         flash(_("Filter saved."), "success")
@@ -272,7 +272,7 @@ def assign_many():
         db.session.commit()
     except ValidationFailed as error:
         db.session.rollback()
-        flash(" ".join(m for ms in error.fields.values() for m in ms), "danger")
+        flash_refusal(error.fields)
     except (Conflict, StaleDataError) as error:  # stale versions, or a write that raced this one after the check
         db.session.rollback()
         flash(error.message if isinstance(error, Conflict) else Conflict().message, "danger")

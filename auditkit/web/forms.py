@@ -1,8 +1,11 @@
-"""Form helpers shared by every feature: a button-only form (CSRF token only) and putting a service's
-ValidationFailed onto the form fields it names."""
+"""Form helpers shared by every feature: a button-only form (CSRF token only), putting a service's
+ValidationFailed onto the form fields it names, or flashing its messages when the page redirects."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
@@ -16,6 +19,12 @@ def choices(pairs) -> list[SelectChoice]:
 
 class ConfirmForm(FlaskForm):
     """For POST buttons that carry no data (revoke, remove, reset): the CSRF token is the whole form."""
+
+
+def flash_refusal(fields: Mapping[str, list[str]]) -> None:
+    """A refused form's or service's messages (a form's `errors`, a ValidationFailed's `fields`), flashed as one
+    message, for pages that answer a POST with a redirect."""
+    flash(" ".join(message for messages in fields.values() for message in messages), "danger")
 
 
 def show_errors(form: FlaskForm, error: ValidationFailed) -> None:
