@@ -256,16 +256,22 @@ def test_the_overview_shows_every_figure_and_four_charts(login, make, org):
     assert login(make.user()).get(html.unescape(charts[0][0])).status_code in (403, 404)  # not a member
 
 
-def test_closing_offers_the_survey_link_once(login, handler, org):
-    complaint = receive(org, email="")
-    complaint.phone = "0912"
-    client = login(handler)
+def _closed_through_the_page(client, org, complaint: Complaint) -> str:
+    """Assess, investigate, decide, tell and close the complaint with its page's forms; returns its page's URL."""
     url = f"/o/{org.slug}/complaints/{complaint.id}"
     for version, (name, data) in enumerate([("assess", {"severity": "low", "complexity": "low", "impact": "low"}),
                                             ("investigate", {}), ("decide", {"remedy": "Apology", "outcome": "upheld"}),
                                             ("communicate", {"method": "phone"}), ("close", {"accepted": "yes"})],
                                            start=1):
         assert client.post(f"{url}/steps/{name}", data={"version": str(version), **data}).status_code == 302
+    return url
+
+
+def test_closing_offers_the_survey_link_once(login, handler, org):
+    complaint = receive(org, email="")
+    complaint.phone = "0912"
+    client = login(handler)
+    url = _closed_through_the_page(client, org, complaint)
     page = client.get(url).get_data(as_text=True)
     token = re.search(rf"/p/{org.slug}/survey/([A-Za-z0-9_-]+)", page).group(1)
     assert client.get(url).get_data(as_text=True).count("/survey/") == 0  # shown once
@@ -276,12 +282,7 @@ def _closed_and_answered(org, handler, client, rating: int, comment: str) -> Com
     from auditkit.complaints.portal_services import answer_survey
 
     complaint = receive(org, email="")
-    url = f"/o/{org.slug}/complaints/{complaint.id}"
-    for version, (name, data) in enumerate([("assess", {"severity": "low", "complexity": "low", "impact": "low"}),
-                                            ("investigate", {}), ("decide", {"remedy": "Apology", "outcome": "upheld"}),
-                                            ("communicate", {"method": "phone"}), ("close", {"accepted": "yes"})],
-                                           start=1):
-        assert client.post(f"{url}/steps/{name}", data={"version": str(version), **data}).status_code == 302
+    url = _closed_through_the_page(client, org, complaint)
     token = re.search(rf"/p/{org.slug}/survey/([A-Za-z0-9_-]+)", client.get(url).get_data(as_text=True)).group(1)
     db.session.expire_all()  # the requests moved it on
     answer_survey(org, token, rating=rating, comment=comment)
