@@ -225,7 +225,7 @@ def _external_ending(complaint: Complaint, outcome: str, outcome_on: date | None
     errors: dict = {}
     _choice(errors, "external_outcome", outcome, EXTERNAL_OUTCOMES)
     today = utcnow().date()
-    referred = date.fromisoformat((complaint.referral or {}).get("referred_on") or "0001-01-01")
+    referred = date.fromisoformat(complaint.referral["referred_on"])  # refer_external always records it
     if outcome_on is None:
         errors["outcome_on"] = [_("Give the date of the external outcome.")]
     elif not referred <= outcome_on <= today:
